@@ -1,0 +1,131 @@
+"""DirectoryService: people, groups and organisations — authentication and maintenance."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from casework.access import AccessService
+from casework.records import Actor
+from casework.unit_of_work import unit_of_work
+from models import Group, Membership, Organisation, OrganisationLink, User
+
+# Checked against when the user does not exist, so unknown names cost as much as wrong passwords.
+_DUMMY_HASH = generate_password_hash("not a password", method="pbkdf2:sha256:1000")
+
+
+class DirectoryService:
+    def __init__(self, access: AccessService, password_method: str) -> None:
+        self.access = access
+        self.password_method = password_method
+
+    def authenticate(self, username: str, password: str) -> Actor | None:
+        """The actor for valid credentials; None for an unknown user or wrong password alike."""
+        with unit_of_work(write=False) as session:
+            user = session.scalar(sa.select(User).where(User.username == (username or "").strip()))
+            if user is None or not user.active:
+                check_password_hash(_DUMMY_HASH, password or "")
+                return None
+            if not check_password_hash(user.password_hash, password or ""):
+                return None
+            return self.access.actor_for(session, user.id)
+
+    def actor(self, user_id: int) -> Actor | None:
+        with unit_of_work(write=False) as session:
+            return self.access.actor_for(session, user_id)
+
+    def organisation_name(self, organisation_id: int | None) -> str | None:
+        if organisation_id is None:
+            return None
+        with unit_of_work(write=False) as session:
+            return session.scalar(sa.select(Organisation.name).where(Organisation.id == organisation_id))
+
+    # --- maintenance (set-up, admin) ----------------------------------------------------------
+
+    def ensure_organisation(self, slug: str, name: str, kind: str, land: str | None = None) -> int:
+        with unit_of_work() as session:
+            org = session.scalar(sa.select(Organisation).where(Organisation.slug == slug))
+            if org is None:
+                org = Organisation(slug=slug, name=name, kind=kind, land=land)
+                session.add(org)
+            else:
+                org.name, org.kind, org.land = name, kind, land
+            session.flush()
+            return org.id
+
+    def link(self, organisation_id: int, related_id: int) -> None:
+        with unit_of_work() as session:
+            exists = session.get(OrganisationLink, (organisation_id, related_id))
+            if exists is None:
+                session.add(OrganisationLink(organisation_id=organisation_id, related_id=related_id))
+
+    def ensure_group(self, name: str, label: str, supervisor: str | None = None) -> int:
+        with unit_of_work() as session:
+            group = session.scalar(sa.select(Group).where(Group.name == name))
+            if group is None:
+                group = Group(name=name, label=label)
+                session.add(group)
+            group.label = label
+            if supervisor:
+                group.supervisor_group_id = session.scalar(sa.select(Group.id).where(Group.name == supervisor))
+            session.flush()
+            group_id = group.id
+        self.access.forget_groups()
+        return group_id
+
+    def ensure_user(
+        self,
+        username: str,
+        *,
+        display_name: str,
+        password: str,
+        organisation_id: int,
+        groups: list[str],
+        email: str | None = None,
+    ) -> int:
+        """Create or update a user whose memberships are exactly ``groups`` in their organisation."""
+        return self.ensure_user_roles(
+            username,
+            display_name=display_name,
+            password=password,
+            organisation_id=organisation_id,
+            roles=[(g, organisation_id) for g in groups],
+            email=email,
+        )
+
+    def ensure_user_roles(
+        self,
+        username: str,
+        *,
+        display_name: str,
+        password: str,
+        organisation_id: int,
+        roles: list[tuple[str, int]],
+        email: str | None = None,
+    ) -> int:
+        """Create or update a user; their memberships become exactly ``roles`` (group, organisation)."""
+        with unit_of_work() as session:
+            user = session.scalar(sa.select(User).where(User.username == username))
+            if user is None:
+                user = User(username=username, created_at=datetime.now(timezone.utc))
+                session.add(user)
+            user.display_name = display_name
+            user.email = email
+            user.organisation_id = organisation_id
+            user.active = True
+            if not user.password_hash or not check_password_hash(user.password_hash, password):
+                user.password_hash = generate_password_hash(password, method=self.password_method)
+            session.flush()
+            session.execute(sa.delete(Membership).where(Membership.user_id == user.id))
+            names = {g for g, _ in roles}
+            group_ids = dict(session.execute(sa.select(Group.name, Group.id).where(Group.name.in_(names))).all())
+            missing = names - set(group_ids)
+            if missing:
+                raise ValueError(f"unknown groups: {sorted(missing)}")
+            session.add_all(
+                Membership(user_id=user.id, group_id=group_ids[g], organisation_id=org)
+                for g, org in roles
+            )
+            return user.id

@@ -1,0 +1,317 @@
+"""Camunda ``formData`` → :class:`FormSpec`, and validation of submitted form data against it.
+
+Forms are read straight from the XML (not from SpiffWorkflow's camunda ``Form``) because start
+events need them too, and because we want every problem of a form reported at deploy time.
+``validate_form`` is what the services call on every task completion and process start, so the
+rules a designer writes in BPMN are enforced on the server whatever the client sends.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+from lxml import etree
+
+from casework.errors import Problem, ScriptFailed, ValidationFailed
+from casework.records import FIELD_TYPE_ALIASES, FIELD_TYPES, FormField, FormOption, FormSpec
+
+from .scripting import compile_problem, is_expression
+from .xmlsafe import NSMAP
+
+CONSTRAINTS = ("required", "required_if", "min", "max", "minlength", "maxlength", "readonly")
+_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_INT_RE = re.compile(r"^[+-]?\d+$")
+_USERNAME_RE = re.compile(r"^[A-Za-z0-9._@-]{1,150}$")
+_TRUE = {"true", "on", "1", "y", "yes", "ja"}
+_FALSE = {"false", "off", "0", "n", "no", "nein"}
+
+
+def read_form(owner: etree._Element, file: str) -> tuple[FormSpec, list[Problem]]:
+    """Build the form of a user task or start event; unknown types/constraints become problems."""
+    problems: list[Problem] = []
+    owner_id = owner.get("id")
+    fields: list[FormField] = []
+    seen: set[str] = set()
+    for xml_field in owner.xpath(
+        "./bpmn:extensionElements/camunda:formData/camunda:formField", namespaces=NSMAP
+    ):
+        field, field_problems = _read_field(xml_field, owner_id, file)
+        problems.extend(field_problems)
+        if field is None:
+            continue
+        if field.name in seen:
+            problems.append(Problem(file, owner_id, f"form field '{field.name}' is defined twice"))
+            continue
+        seen.add(field.name)
+        fields.append(field)
+    return FormSpec(tuple(fields)), problems
+
+
+def _read_field(
+    xml: etree._Element, owner_id: str | None, file: str
+) -> tuple[FormField | None, list[Problem]]:
+    problems: list[Problem] = []
+    name = (xml.get("id") or "").strip()
+    if not name.isidentifier() or name.startswith("_"):
+        return None, [
+            Problem(
+                file, owner_id, f"form field id '{name}' must be a Python identifier, not starting with '_'"
+            )
+        ]
+
+    def problem(message: str) -> None:
+        problems.append(Problem(file, owner_id, f"form field '{name}': {message}"))
+
+    raw_type = (xml.get("type") or "string").strip()
+    ftype = FIELD_TYPE_ALIASES.get(raw_type, raw_type)
+    if ftype not in FIELD_TYPES:
+        problem(f"unknown field type '{raw_type}' (known: {', '.join(FIELD_TYPES)})")
+        ftype = "string"
+    options = tuple(
+        FormOption(str(v.get("id") or ""), str(v.get("name") or v.get("id") or ""))
+        for v in xml.xpath("./camunda:value", namespaces=NSMAP)
+    )
+    if ftype == "enum" and (not options or any(not o.value for o in options)):
+        problem("an enum field needs camunda:value elements, each with an id")
+    default = xml.get("defaultValue")
+    if default is not None and is_expression(default):
+        reason = compile_problem(default, "eval")
+        if reason:
+            problem(f"defaultValue expression: {reason}")
+    attrs: dict[str, Any] = {}
+    for constraint in xml.xpath("./camunda:validation/camunda:constraint", namespaces=NSMAP):
+        _read_constraint(constraint, ftype, attrs, problem)
+    help_text = None
+    for prop in xml.xpath("./camunda:properties/camunda:property", namespaces=NSMAP):
+        # Camunda's modeler writes id= on form field properties; the brief's convention is name=.
+        if (prop.get("name") or prop.get("id")) == "help":
+            help_text = prop.get("value")
+    field = FormField(
+        name=name,
+        type=ftype,
+        label=(xml.get("label") or name).strip(),
+        options=options,
+        default=default,
+        help=help_text,
+        **attrs,
+    )
+    return field, problems
+
+
+def _read_constraint(
+    constraint: etree._Element, ftype: str, attrs: dict[str, Any], problem: Callable[[str], None]
+) -> None:
+    cname = (constraint.get("name") or "").strip()
+    config = constraint.get("config")
+    if cname not in CONSTRAINTS:
+        problem(f"unknown constraint '{cname}' (known: {', '.join(CONSTRAINTS)})")
+    elif cname in ("required", "readonly"):
+        attrs[cname] = (config or "true").strip().lower() != "false"
+    elif cname == "required_if":
+        reason = compile_problem(config or "", "eval")
+        if reason:
+            problem(f"required_if expression: {reason}")
+        else:
+            attrs["required_if"] = (config or "").strip()
+    else:
+        try:
+            number = float(config or "")
+        except ValueError:
+            problem(f"constraint '{cname}' needs a number as config, got '{config}'")
+            return
+        if cname in ("minlength", "maxlength"):
+            if ftype not in ("string", "text", "user") or not number.is_integer():
+                problem(f"constraint '{cname}' needs a text field and a whole number")
+                return
+            attrs[cname] = int(number)
+        elif ftype not in ("integer", "number"):
+            problem(f"constraint '{cname}' only applies to integer and number fields")
+        else:
+            attrs[cname] = number
+
+
+def _invalid_date(text: str) -> str:
+    return f"Ungültiges Datum: {text} gibt es nicht"
+
+
+def coerce(field: FormField, value: Any) -> Any:
+    """Convert one submitted value to the field's type, or raise ValueError with a German message."""
+    kind = field.type
+    if kind in ("string", "text"):
+        if not isinstance(value, str):
+            raise ValueError("Text erwartet.")
+        return value.strip()
+    if kind == "integer":
+        if isinstance(value, bool):
+            raise ValueError("Ganze Zahl erwartet.")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str) and _INT_RE.match(value.strip()):
+            return int(value.strip())
+        raise ValueError("Ganze Zahl erwartet.")
+    if kind == "number":
+        return _coerce_number(value)
+    if kind == "boolean":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower() if isinstance(value, (str, int)) else ""
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise ValueError("Ja oder Nein erwartet.")
+    if kind == "date":
+        return _coerce_date(value)
+    if kind == "enum":
+        allowed = [o.value for o in field.options]
+        if isinstance(value, str) and value.strip() in allowed:
+            return value.strip()
+        raise ValueError(f"Ungültige Auswahl; erlaubt: {', '.join(allowed)}.")
+    if kind == "user":
+        if isinstance(value, str) and _USERNAME_RE.match(value.strip()):
+            return value.strip()
+        raise ValueError("Benutzername erwartet.")
+    raise ValueError(f"Unbekannter Feldtyp {kind}.")
+
+
+def _coerce_number(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError("Zahl erwartet.")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        # German users type a decimal comma; only accept it when there is no dot to confuse it with.
+        if "," in text and "." not in text:
+            text = text.replace(",", ".")
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError("Zahl erwartet.") from None
+    else:
+        raise ValueError("Zahl erwartet.")
+    if not math.isfinite(number):
+        raise ValueError("Zahl erwartet.")
+    return number
+
+
+def _coerce_date(value: Any) -> str:
+    if isinstance(value, date) and not hasattr(value, "hour"):
+        return value.isoformat()
+    if not isinstance(value, str):
+        raise ValueError("Datum im Format JJJJ-MM-TT erwartet.")
+    text = value.strip()
+    match = _DATE_RE.match(text)
+    if not match:
+        raise ValueError("Datum im Format JJJJ-MM-TT erwartet.")
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3])).isoformat()
+    except ValueError:
+        # Never roll 2011-11-31 over to December: the law's own text had that typo (DOMAIN.md).
+        raise ValueError(_invalid_date(text)) from None
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def validate_form(
+    form: FormSpec,
+    raw: Mapping[str, Any],
+    *,
+    context: Mapping[str, Any],
+    evaluate: Callable[[str, Mapping[str, Any]], Any],
+    partial_ok: bool = False,
+) -> dict[str, Any]:
+    """Coerce and validate submitted values; every field error is reported at once.
+
+    ``context`` is the task data ``required_if`` expressions may also look at; ``partial_ok``
+    skips the required checks (saving a draft). Readonly fields are dropped from the input.
+
+    Raises:
+        ValidationFailed: with ``fields`` = {field name: German message}.
+    """
+    by_name = {f.name: f for f in form.fields}
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    for name, value in raw.items():
+        field = by_name.get(name)
+        if field is None:
+            errors[name] = "Unbekanntes Feld."
+        elif field.readonly or _missing(value):
+            continue
+        else:
+            try:
+                clean[name] = coerce(field, value)
+            except ValueError as exc:
+                errors[name] = str(exc)
+    for field in form.fields:
+        if field.name in errors or field.readonly:
+            continue
+        if field.name not in clean:
+            if not partial_ok and _is_required(field, form, clean, context, evaluate, errors):
+                errors.setdefault(field.name, "Pflichtfeld.")
+            continue
+        message = _check_bounds(field, clean[field.name])
+        if message:
+            errors[field.name] = message
+    if errors:
+        raise ValidationFailed("Die Eingaben sind ungültig.", fields=errors)
+    return clean
+
+
+def _is_required(
+    field: FormField,
+    form: FormSpec,
+    clean: Mapping[str, Any],
+    context: Mapping[str, Any],
+    evaluate: Callable[[str, Mapping[str, Any]], Any],
+    errors: dict[str, str],
+) -> bool:
+    if field.required:
+        return True
+    if not field.required_if:
+        return False
+    # The submission is authoritative for the form's own fields: a field left empty is None here,
+    # not its old value from the task data (readonly fields keep the task data's value).
+    scope: dict[str, Any] = dict(context)
+    scope.update({f.name: None for f in form.fields if not f.readonly})
+    scope.update(clean)
+    try:
+        return bool(evaluate(field.required_if, scope))
+    except ScriptFailed as exc:
+        errors[field.name] = f"Die Bedingung dieses Feldes ist fehlerhaft: {exc.message}"
+        return False
+
+
+def _check_bounds(field: FormField, value: Any) -> str | None:
+    if field.type in ("integer", "number"):
+        if field.min is not None and value < field.min:
+            return f"Mindestens {_fmt(field.min)}."
+        if field.max is not None and value > field.max:
+            return f"Höchstens {_fmt(field.max)}."
+    if isinstance(value, str):
+        if field.minlength is not None and len(value) < field.minlength:
+            return f"Mindestens {field.minlength} Zeichen."
+        if field.maxlength is not None and len(value) > field.maxlength:
+            return f"Höchstens {field.maxlength} Zeichen."
+    return None
+
+
+def _fmt(number: float) -> str:
+    number = float(number)  # FormField bounds may be built with ints by callers
+    return str(int(number)) if number.is_integer() else str(number).replace(".", ",")
+
+
+def coerce_default(field: FormField, value: Any) -> Any:
+    """Best-effort conversion of a default for display; an unconvertible default is shown as given."""
+    try:
+        return coerce(field, value)
+    except ValueError:
+        return value

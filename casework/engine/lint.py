@@ -1,0 +1,324 @@
+"""Deploy-time rules over the BPMN XML, beyond what the XSD and SpiffWorkflow's parser check.
+
+SpiffWorkflow stops at the first problem of a process and does not look at scripts, forms or
+Camunda attributes at all; designers should see every mistake of an upload at once, each pointing
+at an element id they can find in the modeler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from lxml import etree
+
+from casework.errors import Problem
+
+from .forms import read_form
+from .scripting import compile_problem, is_expression, normalise_script, unwrap_expression
+from .timing import resolve_due
+from .xmlsafe import BPMN_NS, CAMUNDA_NS, NSMAP, camunda_attr, local_name, namespace
+
+ASSIGNMENT_ATTRS = ("candidateGroups", "assignee", "dueDate", "priority")
+HUMAN_TASKS = ("userTask", "manualTask")
+_PYTHON_FORMATS = ("", "python", "py", "python3")
+_GATEWAYS = ("exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "complexGateway")
+_NOT_FLOW_NODES = (
+    "sequenceFlow",
+    "laneSet",
+    "lane",
+    "dataObject",
+    "dataObjectReference",
+    "dataStoreReference",
+    "textAnnotation",
+    "association",
+    "group",
+    "documentation",
+    "extensionElements",
+    "ioSpecification",
+    "property",
+    "multiInstanceLoopCharacteristics",
+    "standardLoopCharacteristics",
+)
+LOOP_WARNING = (
+    "loop via gateway back-edge: SpiffWorkflow stalls after ~500 passes; use standardLoopCharacteristics"
+)
+
+
+def executable_processes(root: etree._Element) -> list[etree._Element]:
+    """Top-level processes SpiffWorkflow will run (a missing isExecutable counts as executable)."""
+    return [
+        p for p in root.xpath("./bpmn:process", namespaces=NSMAP) if p.get("isExecutable", "true") == "true"
+    ]
+
+
+def lint_bpmn(root: etree._Element, file: str) -> list[Problem]:
+    """Every problem in one BPMN document, errors and warnings."""
+    problems: list[Problem] = []
+    processes = root.xpath("./bpmn:process", namespaces=NSMAP)
+    if not executable_processes(root):
+        problems.append(
+            Problem(file, None, 'the file has no executable process (isExecutable="true")', "warning")
+        )
+    for process in processes:
+        problems.extend(_lint_process(process, file))
+    return problems
+
+
+def _lint_process(process: etree._Element, file: str) -> list[Problem]:
+    problems: list[Problem] = []
+    pid = process.get("id")
+    if process.get("isExecutable", "true") == "true" and not camunda_attr(process, "candidateStarterGroups"):
+        problems.append(
+            Problem(file, pid, "no camunda:candidateStarterGroups: every user may start it", "warning")
+        )
+    for start in process.xpath("./bpmn:startEvent", namespaces=NSMAP):
+        problems.extend(read_form(start, file)[1])
+    for element in process.iter(f"{{{BPMN_NS}}}*"):
+        name = local_name(element)
+        if _is_flow_node(element) and not element.get("id"):
+            problems.append(Problem(file, pid, f"a {name} element has no id"))
+            continue
+        checker = _CHECKS.get(name)
+        if checker is not None:
+            problems.extend(checker(element, file))
+    for scope in [process, *process.iter(f"{{{BPMN_NS}}}subProcess", f"{{{BPMN_NS}}}transaction")]:
+        problems.extend(_loop_warnings(scope, file))
+    return problems
+
+
+def _is_flow_node(element: etree._Element) -> bool:
+    parent = element.getparent()
+    return (
+        parent is not None
+        and local_name(parent) in ("process", "subProcess", "transaction", "adHocSubProcess")
+        and local_name(element) not in _NOT_FLOW_NODES
+    )
+
+
+def _problem(element: etree._Element, file: str, message: str, severity: str = "error") -> Problem:
+    return Problem(file, element.get("id"), message, severity)
+
+
+def _check_expression(element: etree._Element, file: str, what: str, source: str | None) -> list[Problem]:
+    if source is None or not source.strip():
+        return [_problem(element, file, f"{what} is empty")]
+    return _sandbox_problems(element, file, what, source, "eval")
+
+
+def _sandbox_problems(element: etree._Element, file: str, what: str, source: str, mode: str) -> list[Problem]:
+    """A syntax error blocks the deploy; code the sandbox refuses (imports, dunders) is reported as a
+    warning and fails when it runs, so the refusal is also recorded in the case's history."""
+    reason = compile_problem(source, mode)
+    if not reason:
+        return []
+    text = unwrap_expression(source) if mode == "eval" else normalise_script(source)
+    try:
+        compile(text, "<bpmn>", mode)
+    except SyntaxError:
+        return [_problem(element, file, f"{what}: {reason}")]
+    return [_problem(element, file, f"{what}: {reason} (the sandbox refuses it when it runs)", "warning")]
+
+
+def _check_human_task(task: etree._Element, file: str) -> list[Problem]:
+    problems: list[Problem] = []
+    if not (camunda_attr(task, "candidateGroups") or camunda_attr(task, "assignee")):
+        problems.append(_problem(task, file, "a user task needs camunda:candidateGroups or camunda:assignee"))
+    if camunda_attr(task, "candidateUsers"):
+        problems.append(
+            _problem(task, file, "camunda:candidateUsers is not supported and ignored", "warning")
+        )
+    for attr in ASSIGNMENT_ATTRS:
+        value = camunda_attr(task, attr)
+        if value is None:
+            continue
+        if is_expression(value):
+            problems.extend(_check_expression(task, file, f"camunda:{attr}", value))
+        elif "${" in value:
+            problems.append(
+                _problem(task, file, f"camunda:{attr}: only a whole-value ${{...}} expression is supported")
+            )
+        elif attr == "dueDate":
+            try:
+                resolve_due(value, datetime.now(UTC))
+            except ValueError as exc:
+                problems.append(_problem(task, file, f"camunda:dueDate: {exc}"))
+        elif attr == "priority" and not value.lstrip("+-").isdigit():
+            problems.append(_problem(task, file, f"camunda:priority must be a whole number, got '{value}'"))
+    problems.extend(read_form(task, file)[1])
+    return problems
+
+
+def _check_script_task(task: etree._Element, file: str) -> list[Problem]:
+    fmt = (task.get("scriptFormat") or "").strip().lower()
+    if fmt not in _PYTHON_FORMATS:
+        return [_problem(task, file, f"scriptFormat '{fmt}' is not supported; scripts are Python")]
+    scripts = task.xpath("./bpmn:script", namespaces=NSMAP)
+    if not scripts or not (scripts[0].text or "").strip():
+        return [_problem(task, file, "the script task has no script")]
+    return _sandbox_problems(task, file, "script", scripts[0].text, "exec")
+
+
+def _check_flow(flow: etree._Element, file: str) -> list[Problem]:
+    conditions = flow.xpath("./bpmn:conditionExpression", namespaces=NSMAP)
+    if not conditions:
+        return []
+    return _check_expression(flow, file, "condition", conditions[0].text)
+
+
+def _check_gateway(gateway: etree._Element, file: str) -> list[Problem]:
+    scope = gateway.getparent()
+    gid = gateway.get("id")
+    outgoing = [f for f in scope.xpath("./bpmn:sequenceFlow", namespaces=NSMAP) if f.get("sourceRef") == gid]
+    default = gateway.get("default")
+    problems: list[Problem] = []
+    if default and default not in {f.get("id") for f in outgoing}:
+        problems.append(
+            _problem(gateway, file, f"default flow '{default}' is not an outgoing flow of this gateway")
+        )
+    if len(outgoing) < 2:
+        return problems
+    for flow in outgoing:
+        if flow.get("id") != default and not flow.xpath("./bpmn:conditionExpression", namespaces=NSMAP):
+            problems.append(
+                _problem(
+                    flow,
+                    file,
+                    "an outgoing flow of a gateway needs a condition unless it is the default flow",
+                )
+            )
+    if not default:
+        problems.append(
+            _problem(
+                gateway,
+                file,
+                "no default flow: if no condition holds, the case stops with an error",
+                "warning",
+            )
+        )
+    return problems
+
+
+def _check_multi_instance(loop: etree._Element, file: str) -> list[Problem]:
+    problems: list[Problem] = []
+    task = loop.getparent()
+    if loop.get(f"{{{CAMUNDA_NS}}}collection") is not None:
+        problems.append(
+            _problem(
+                task, file, "camunda:collection is not supported; use loopDataInputRef and inputDataItem"
+            )
+        )
+    for tag in ("loopCardinality", "completionCondition"):
+        for node in loop.xpath(f"./bpmn:{tag}", namespaces=NSMAP):
+            problems.extend(_check_expression(task, file, tag, node.text))
+    return problems
+
+
+def _check_standard_loop(loop: etree._Element, file: str) -> list[Problem]:
+    task = loop.getparent()
+    problems: list[Problem] = []
+    for node in loop.xpath("./bpmn:loopCondition", namespaces=NSMAP):
+        problems.extend(_check_expression(task, file, "loopCondition", node.text))
+    return problems
+
+
+def _check_timer(timer: etree._Element, file: str) -> list[Problem]:
+    event = timer.getparent()
+    problems: list[Problem] = []
+    for node in timer:
+        if namespace(node) == BPMN_NS:
+            problems.extend(_check_expression(event, file, f"timer {local_name(node)}", node.text))
+    return problems
+
+
+def _check_call_activity(task: etree._Element, file: str) -> list[Problem]:
+    return [] if task.get("calledElement") else [_problem(task, file, "a call activity needs calledElement")]
+
+
+def _check_business_rule(task: etree._Element, file: str) -> list[Problem]:
+    if task.get(f"{{{CAMUNDA_NS}}}decisionRef"):
+        return []
+    return [_problem(task, file, "a business rule task needs camunda:decisionRef (the DMN decision id)")]
+
+
+_CHECKS = {
+    "userTask": _check_human_task,
+    "manualTask": _check_human_task,
+    "scriptTask": _check_script_task,
+    "sequenceFlow": _check_flow,
+    "exclusiveGateway": _check_gateway,
+    "inclusiveGateway": _check_gateway,
+    "multiInstanceLoopCharacteristics": _check_multi_instance,
+    "standardLoopCharacteristics": _check_standard_loop,
+    "timerEventDefinition": _check_timer,
+    "callActivity": _check_call_activity,
+    "businessRuleTask": _check_business_rule,
+}
+
+
+def _loop_warnings(scope: etree._Element, file: str) -> list[Problem]:
+    """Warn about cycles of sequence flows: each pass deepens SpiffWorkflow's task tree (guide §3)."""
+    nodes = [c for c in scope if isinstance(c.tag, str) and _is_flow_node(c) and c.get("id")]
+    kinds = {n.get("id"): local_name(n) for n in nodes}
+    edges: dict[str, list[str]] = {ident: [] for ident in kinds}
+    for flow in scope.xpath("./bpmn:sequenceFlow", namespaces=NSMAP):
+        source, target = flow.get("sourceRef"), flow.get("targetRef")
+        if source in edges and target in edges:
+            edges[source].append(target)
+    for node in nodes:  # a boundary event continues its host's path
+        host = node.get("attachedToRef")
+        if local_name(node) == "boundaryEvent" and host in edges:
+            edges[host].append(node.get("id"))
+    problems = []
+    for component in _cycles(edges):
+        gateways = [n for n in component if kinds[n] in _GATEWAYS]
+        anchor = (gateways or component)[0]
+        path = ", ".join(component)
+        problems.append(Problem(file, anchor, f"{LOOP_WARNING} (cycle through {path})", "warning"))
+    return problems
+
+
+def _cycles(edges: dict[str, list[str]]) -> Iterable[list[str]]:
+    """Strongly connected components that contain a cycle, in document order (Tarjan, iterative)."""
+    order = {node: i for i, node in enumerate(edges)}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    counter = 0
+    for root in edges:
+        if root in index:
+            continue
+        work = [(root, iter(edges[root]))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(edges[child])))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1 or node in edges[node]:
+                    found.append(sorted(component, key=order.__getitem__))
+    return sorted(found, key=lambda c: order[c[0]])

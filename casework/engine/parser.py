@@ -1,0 +1,365 @@
+"""Deploying BPMN/DMN files: safe loading, XSD validation, lint, and SpiffWorkflow specs.
+
+One ``CamundaParser`` subclass per deployment (SpiffWorkflow refuses a process id twice in one
+parser, guide §1), paired with ``SpiffWorkflow.camunda.serializer.DEFAULT_CONFIG`` in the runner.
+Its user task parser keeps the Camunda assignment attributes that the stock parser drops
+(``candidateGroups``, ``assignee``, ``dueDate``, ``priority``) together with our :class:`FormSpec`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
+from SpiffWorkflow.bpmn.parser.util import full_tag
+from SpiffWorkflow.bpmn.specs.defaults import CallActivity, ManualTask, NoneTask
+from SpiffWorkflow.camunda.parser import CamundaParser
+from SpiffWorkflow.camunda.parser.task_spec import (
+    BusinessRuleTaskParser,
+    CallActivityParser,
+    CamundaTaskParser,
+    SubWorkflowParser,
+    UserTaskParser,
+)
+from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
+from SpiffWorkflow.camunda.specs.user_task import UserTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from casework.errors import DefinitionInvalid, Problem
+from casework.records import FormSpec
+
+from .forms import read_form
+from .lint import executable_processes, lint_bpmn
+from .schema import schema_problems
+from .xmlsafe import (
+    BPMN_NS,
+    DMN_NAMESPACES,
+    NSMAP,
+    UnsafeXml,
+    camunda_attr,
+    local_name,
+    namespace,
+    parse_xml,
+)
+
+# Attribute under which our parser stores a human task's UserTaskMeta on the SpiffWorkflow spec.
+META_ATTR = "fallwerk_meta"
+
+
+@dataclass(frozen=True)
+class UserTaskMeta:
+    """What the app needs to route and render a human task; expressions are kept unevaluated."""
+
+    bpmn_id: str
+    title: str
+    documentation: str | None
+    candidate_groups: str | None
+    assignee: str | None
+    due_date: str | None
+    priority: str | None
+    form: FormSpec
+
+
+@dataclass
+class ProcessModel:
+    """One deployable process: the live spec objects plus everything the app reads from the XML."""
+
+    key: str
+    name: str
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    starter_groups: tuple[str, ...]
+    start_form: FormSpec
+    user_tasks: dict[str, UserTaskMeta]
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass
+class ParsedDeployment:
+    processes: dict[str, ProcessModel]
+    warnings: list[Problem]
+
+
+def _meta_from_xml(node: etree._Element, file: str) -> UserTaskMeta:
+    docs = node.xpath("./bpmn:documentation", namespaces=NSMAP)
+    documentation = (docs[0].text or "").strip() or None if docs else None
+    bpmn_id = str(node.get("id"))
+    return UserTaskMeta(
+        bpmn_id=bpmn_id,
+        title=(node.get("name") or bpmn_id).strip(),
+        documentation=documentation,
+        candidate_groups=camunda_attr(node, "candidateGroups"),
+        assignee=camunda_attr(node, "assignee"),
+        due_date=camunda_attr(node, "dueDate"),
+        priority=camunda_attr(node, "priority"),
+        form=read_form(node, file)[0],  # problems are reported by lint, which sees every file
+    )
+
+
+class _StandardMultiInstance:
+    """Read BPMN's own multi-instance markup (loopDataInputRef, inputDataItem, loopDataOutputRef,
+    outputDataItem) instead of ``camunda:collection``.
+
+    SpiffWorkflow's camunda multi-instance tasks rewrite attributes of the *task spec* while an
+    instance runs; our specs are cached and shared by every instance on every thread, so that
+    would leak one case's state into another. The standard variant leaves the spec alone.
+    """
+
+    def _add_multiinstance_task(self, loop_characteristics: etree._Element) -> None:
+        TaskParser._add_multiinstance_task(self, loop_characteristics)
+
+
+class _MetaMixin:
+    """Attach a UserTaskMeta to the task spec the parser creates."""
+
+    node: etree._Element
+    filename: str
+
+    def attach_meta(self, spec: Any) -> Any:
+        setattr(spec, META_ATTR, _meta_from_xml(self.node, self.filename or ""))
+        return spec
+
+
+class HumanTaskParser(_MetaMixin, _StandardMultiInstance, UserTaskParser):  # type: ignore[misc]
+    def create_task(self) -> Any:
+        return self.attach_meta(super().create_task())
+
+
+class ManualTaskParser(_MetaMixin, _StandardMultiInstance, CamundaTaskParser):  # type: ignore[misc]
+    def create_task(self) -> Any:
+        return self.attach_meta(super().create_task())
+
+
+class PlainTaskParser(_StandardMultiInstance, CamundaTaskParser):  # type: ignore[misc]
+    pass
+
+
+class RuleTaskParser(_StandardMultiInstance, BusinessRuleTaskParser):  # type: ignore[misc]
+    pass
+
+
+class CallParser(_StandardMultiInstance, CallActivityParser):  # type: ignore[misc]
+    pass
+
+
+class EmbeddedSubprocessParser(_StandardMultiInstance, SubWorkflowParser):  # type: ignore[misc]
+    pass
+
+
+class FallwerkParser(CamundaParser):  # type: ignore[misc]
+    """CamundaParser that keeps assignment attributes and our form model on human task specs."""
+
+    OVERRIDE_PARSER_CLASSES = {
+        **CamundaParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("userTask"): (HumanTaskParser, UserTask),
+        full_tag("manualTask"): (ManualTaskParser, ManualTask),
+        full_tag("task"): (PlainTaskParser, NoneTask),
+        full_tag("businessRuleTask"): (RuleTaskParser, BusinessRuleTask),
+        full_tag("callActivity"): (CallParser, CallActivity),
+        full_tag("subProcess"): (EmbeddedSubprocessParser, CallActivity),
+    }
+
+
+@dataclass
+class _Document:
+    file: str
+    root: etree._Element
+    kind: str  # "bpmn" | "dmn"
+
+
+def _load(file: str, content: bytes) -> _Document:
+    """Parse one file and classify it by its root element, not its file name."""
+    root = parse_xml(content)
+    if namespace(root) == BPMN_NS and local_name(root) == "definitions":
+        return _Document(file, root, "bpmn")
+    if namespace(root) in DMN_NAMESPACES and local_name(root) == "definitions":
+        return _Document(file, root, "dmn")
+    raise UnsafeXml("neither a BPMN 2.0 nor a DMN definitions document")
+
+
+def _process_ids(doc: _Document) -> set[str]:
+    return {str(p.get("id")) for p in doc.root.xpath("./bpmn:process", namespaces=NSMAP)}
+
+
+def _decision_ids(doc: _Document) -> set[str]:
+    return {str(d.get("id")) for d in doc.root if isinstance(d.tag, str) and local_name(d) == "decision"}
+
+
+def _spiff_problem(exc: Exception, file: str, fallback_id: str | None) -> Problem:
+    element = getattr(exc, "id", None) or fallback_id
+    message = str(exc).rstrip(". ").strip() or type(exc).__name__
+    return Problem(getattr(exc, "file_name", None) or file, element, message)
+
+
+def _add_to_parser(parser: FallwerkParser, doc: _Document) -> None:
+    if doc.kind == "bpmn":
+        parser.add_bpmn_xml(doc.root, doc.file)
+    else:
+        parser.add_dmn_xml(doc.root, doc.file)
+
+
+def parse_deployment(files: dict[str, bytes], existing: dict[str, bytes] | None = None) -> ParsedDeployment:
+    """Validate and parse an upload; nothing is returned unless every file is free of errors.
+
+    ``existing`` holds already deployed files the upload may call or use (called processes, DMN);
+    they are trusted, not linted, and replaced by an uploaded file with the same name or ids.
+
+    Raises:
+        DefinitionInvalid: listing every problem found (errors and warnings).
+    """
+    problems: list[Problem] = []
+    docs: list[_Document] = []
+    for file, content in files.items():
+        try:
+            doc = _load(file, content)
+        except UnsafeXml as exc:
+            problems.append(Problem(file, None, str(exc)))
+            continue
+        xsd = schema_problems(doc.root, file)
+        problems.extend(xsd)
+        if doc.kind == "bpmn":
+            problems.extend(lint_bpmn(doc.root, file))
+        if not xsd:  # SpiffWorkflow's parser may fail in obscure ways on schema-invalid XML
+            docs.append(doc)
+    context = _existing_documents(existing or {}, files, docs)
+    parser = FallwerkParser()
+    spiff: list[Problem] = []
+    for doc in context + docs:
+        try:
+            _add_to_parser(parser, doc)
+        except Exception as exc:  # a parser crash on odd input must become a problem, not a 500
+            spiff.append(_spiff_problem(exc, doc.file, None))
+    known = set(parser.process_parsers)
+    models: dict[str, ProcessModel] = {}
+    for doc in docs:
+        if doc.kind != "bpmn":
+            continue
+        for process in executable_processes(doc.root):
+            model = _build_checked(parser, doc, process, known, spiff)
+            if model is not None:
+                models[model.key] = model
+    problems = _without_echoes(problems, spiff)
+    if any(p.severity == "error" for p in problems):
+        raise DefinitionInvalid(problems)
+    all_docs = context + docs
+    for model in models.values():
+        model.files = _files_for(model, parser, all_docs, {**(existing or {}), **files})
+    return ParsedDeployment(models, [p for p in problems if p.severity != "error"])
+
+
+def _existing_documents(
+    existing: Mapping[str, bytes], files: Mapping[str, bytes], new: list[_Document]
+) -> list[_Document]:
+    """Previously deployed documents not superseded by the upload (same file name or same ids)."""
+    new_processes = set().union(*(_process_ids(d) for d in new)) if new else set()
+    new_decisions = set().union(*(_decision_ids(d) for d in new)) if new else set()
+    kept = []
+    for file, content in existing.items():
+        if file in files:
+            continue
+        try:
+            doc = _load(file, content)
+        except UnsafeXml:
+            continue  # trusted but unreadable: a reference to it will be reported as missing
+        if _process_ids(doc) & new_processes or _decision_ids(doc) & new_decisions:
+            continue
+        kept.append(doc)
+    return kept
+
+
+def _build_checked(
+    parser: FallwerkParser, doc: _Document, process: etree._Element, known: set[str], problems: list[Problem]
+) -> ProcessModel | None:
+    key = str(process.get("id"))
+    missing = False
+    for call in process.iter(f"{{{BPMN_NS}}}callActivity"):
+        called = call.get("calledElement")
+        if called and called not in known:
+            problems.append(
+                Problem(
+                    doc.file,
+                    call.get("id"),
+                    f"called process '{called}' is neither in the upload nor deployed",
+                )
+            )
+            missing = True
+    if missing:
+        return None
+    try:
+        return _build_model(parser, key, process, doc.file)
+    except Exception as exc:  # SpiffWorkflow raises assorted types on malformed models
+        problems.append(_spiff_problem(exc, doc.file, key))
+        return None
+
+
+def _build_model(parser: FallwerkParser, key: str, process: etree._Element, file: str) -> ProcessModel:
+    spec = parser.get_spec(key)
+    subprocess_specs = parser.get_subprocess_specs(key)
+    user_tasks: dict[str, UserTaskMeta] = {}
+    for candidate in [spec, *subprocess_specs.values()]:
+        for task_spec in candidate.task_specs.values():
+            meta = getattr(task_spec, META_ATTR, None)
+            if meta is not None:
+                user_tasks.setdefault(meta.bpmn_id, meta)  # the process's own tasks win on an id clash
+    starters = camunda_attr(process, "candidateStarterGroups") or ""
+    starts = [s for s in process.xpath("./bpmn:startEvent", namespaces=NSMAP) if not _has_event_definition(s)]
+    start_form = read_form(starts[0], file)[0] if starts else FormSpec()
+    return ProcessModel(
+        key=key,
+        name=(process.get("name") or key).strip(),
+        spec=spec,
+        subprocess_specs=subprocess_specs,
+        starter_groups=tuple(g.strip() for g in starters.split(",") if g.strip()),
+        start_form=start_form,
+        user_tasks=user_tasks,
+    )
+
+
+def _has_event_definition(event: etree._Element) -> bool:
+    return any(isinstance(c.tag, str) and local_name(c).endswith("EventDefinition") for c in event)
+
+
+def _files_for(
+    model: ProcessModel, parser: FallwerkParser, docs: list[_Document], contents: Mapping[str, bytes]
+) -> dict[str, bytes]:
+    """The process's own file, the files of the processes it calls, and every DMN file."""
+    needed = {parser.process_parsers[model.key].filename}
+    for name in model.subprocess_specs:
+        sub = parser.process_parsers.get(name)
+        if sub is not None and sub.filename:
+            needed.add(sub.filename)
+    needed.update(d.file for d in docs if d.kind == "dmn")
+    return {name: contents[name] for name in sorted(needed) if name in contents}
+
+
+def _without_echoes(found: list[Problem], spiff: list[Problem]) -> list[Problem]:
+    """Add SpiffWorkflow's problems, except its echo of an element our own checks already flagged."""
+    flagged = {(p.file, p.element_id) for p in found if p.severity == "error"}
+    return found + [p for p in spiff if (p.file, p.element_id) not in flagged]
+
+
+def load_model(key: str, files: dict[str, bytes]) -> ProcessModel:
+    """Re-parse stored, already validated files for the spec cache: no XSD, no lint.
+
+    Raises:
+        DefinitionInvalid: the stored files do not yield the process (corrupted storage).
+    """
+    parser = FallwerkParser()
+    try:
+        docs = [_load(name, content) for name, content in files.items()]
+        for doc in docs:
+            _add_to_parser(parser, doc)
+        for doc in docs:
+            for process in doc.root.xpath("./bpmn:process", namespaces=NSMAP):
+                if process.get("id") == key:
+                    model = _build_model(parser, key, process, doc.file)
+                    model.files = dict(files)
+                    return model
+    except (UnsafeXml, SpiffWorkflowException, ValueError, KeyError) as exc:
+        raise DefinitionInvalid([Problem(next(iter(files), "-"), key, str(exc))]) from None
+    raise DefinitionInvalid(
+        [Problem(next(iter(files), "-"), key, f"process '{key}' is not in the stored files")]
+    )

@@ -1,0 +1,385 @@
+"""Running workflow instances: start, complete human tasks, step, save/restore, and snapshots.
+
+The :class:`Engine` is the only object the services use to drive SpiffWorkflow. It holds no
+per-instance state, so one instance serves the whole app on every thread; everything an instance
+needs (including the last script error) lives in the ``BpmnWorkflow`` and survives ``dump()``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypeAlias
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.task_spec import MultiInstanceTaskConverter
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
+from SpiffWorkflow.bpmn.specs.defaults import ParallelMultiInstanceTask, SequentialMultiInstanceTask
+from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.task import Task as SpiffTask
+from SpiffWorkflow.util.task import TaskState
+
+from casework.errors import Conflict, ScriptFailed
+from casework.records import FormSpec
+
+from .forms import coerce_default
+from .parser import META_ATTR, ProcessModel, UserTaskMeta
+from .scripting import RestrictedEnvironment, is_expression, make_script_engine
+from .timing import resolve_due
+
+Workflow: TypeAlias = BpmnWorkflow
+
+# Kept in the root task's internal_data, which SpiffWorkflow serializes, so an error reported by
+# step() is still visible after dump()/restore() in a later request.
+_ERROR_KEY = "fallwerk_error"
+# The camunda config, plus the standard multi-instance tasks our parser creates instead of camunda's.
+SERIALIZER_CONFIG = {
+    **CAMUNDA_CONFIG,
+    ParallelMultiInstanceTask: MultiInstanceTaskConverter,
+    SequentialMultiInstanceTask: MultiInstanceTaskConverter,
+}
+DEFAULT_PRIORITY = 50
+
+
+@dataclass(frozen=True)
+class Assignment:
+    candidate_groups: tuple[str, ...]
+    assignee: str | None
+    due_at: datetime | None
+    priority: int
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    id: str
+    bpmn_id: str
+    title: str
+    data: dict[str, Any]
+    meta: UserTaskMeta
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    status: str  # "running" | "completed" | "error"
+    ready_tasks: tuple[ReadyTask, ...]
+    variables: dict[str, Any]
+    outcome: str | None
+    error_element: str | None
+    error_message: str | None
+    all_task_states: dict[str, str]
+
+
+def json_safe(value: Any) -> Any:
+    """A copy of task data that ``json.dumps`` accepts (dates as ISO strings, sets as lists)."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items() if not callable(v)}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    return str(value)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        return list(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"a value of type {type(value).__name__} cannot be stored in the case data")
+
+
+def _all_tasks(wf: BpmnWorkflow) -> Iterator[SpiffTask]:
+    """Every task of the instance and its subprocesses, without ``get_tasks``' depth limit.
+
+    ``get_tasks`` stops at depth 1000, which is exactly where a gateway loop stalls (guide §3).
+    """
+    yield from wf.tasks.values()
+    for sub in wf.subprocesses.values():
+        yield from sub.tasks.values()
+
+
+def _describe(exc: Exception) -> str:
+    """A one-line message: the underlying Python error, the failing line, SpiffWorkflow's hints."""
+    text = str(exc.args[0]) if exc.args else type(exc).__name__
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(exc, WorkflowTaskException) and cause is not None:
+        detail = f"{type(cause).__name__}: {cause}"
+        # Expressions say which expression failed; scripts only repeat the class name.
+        text = f"{text}: {detail}" if text.startswith("Error evaluating") else detail
+    line = getattr(exc, "line_number", None)
+    error_line = (getattr(exc, "error_line", None) or "").strip()
+    if line and error_line:
+        text += f" (line {line}: {error_line})"
+    notes = [
+        n.strip()
+        for n in getattr(exc, "notes", [])
+        if n and n.strip() and not n.startswith("Python script error")
+    ]
+    return " ".join([text, *notes])
+
+
+class Engine:
+    """SpiffWorkflow behind a small facade; reentrant, one per application."""
+
+    def __init__(self, helpers: Mapping[str, Callable[..., Any]]) -> None:
+        self._script_engine = make_script_engine(helpers)
+        self._environment: RestrictedEnvironment = self._script_engine.environment
+        registry = BpmnWorkflowSerializer.configure(SERIALIZER_CONFIG)
+        registry.register(date, lambda v: {"value": v.isoformat()}, lambda d: date.fromisoformat(d["value"]))
+        self._serializer = BpmnWorkflowSerializer(registry)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def start(self, model: ProcessModel, data: dict[str, Any]) -> Workflow:
+        """A new instance with ``data`` seeded on the root task (guide §2), advanced to its first wait."""
+        wf = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=self._script_engine)
+        wf.task_tree.data.update(json.loads(json.dumps(data, default=_json_default)))
+        self.step(wf)
+        return wf
+
+    def dump(self, wf: Workflow) -> str:
+        """The instance state as JSON, without the spec: specs come from the deployment cache."""
+        state = self._serializer.to_dict(wf)
+        state.pop("spec", None)
+        state.pop("subprocess_specs", None)
+        state[BpmnWorkflowSerializer.VERSION_KEY] = SERIALIZER_VERSION
+        return json.dumps(state, default=_json_default, separators=(",", ":"))
+
+    def restore(self, model: ProcessModel, state: str) -> Workflow:
+        """Rebuild an instance from ``dump()`` output around the cached live spec objects (guide §5).
+
+        Raises:
+            Conflict: the state was written by an incompatible serializer version.
+        """
+        data = json.loads(state)
+        version = data.get(BpmnWorkflowSerializer.VERSION_KEY)
+        if version != SERIALIZER_VERSION:
+            # Migrations would need the serialized spec, which we do not store.
+            raise Conflict(f"instance state has serializer version {version}, expected {SERIALIZER_VERSION}")
+        data.pop(BpmnWorkflowSerializer.VERSION_KEY)
+        data["spec"] = model.spec
+        data["subprocess_specs"] = model.subprocess_specs
+        wf: BpmnWorkflow = self._serializer.from_dict(data)
+        wf.script_engine = self._script_engine  # the deserializer installs an unsandboxed default
+        return wf
+
+    def complete(self, wf: Workflow, task_id: str, data: dict[str, Any]) -> None:
+        """Complete a READY human task with (already validated) form data, then advance.
+
+        Raises:
+            Conflict: unknown task, not READY, or not a human task. ``task.run()`` itself does
+                not check any of this (guide §2).
+        """
+        try:
+            task = wf.get_task_from_id(uuid.UUID(str(task_id)))
+        except (ValueError, SpiffWorkflowException):
+            raise Conflict(f"task {task_id} does not exist in this case") from None
+        if task.state != TaskState.READY:
+            raise Conflict(f"task {task_id} is {TaskState.get_name(task.state)}, not READY")
+        if not task.task_spec.manual:
+            raise Conflict(f"task {task_id} is not a human task")
+        task.data.update(json.loads(json.dumps(data, default=_json_default)))
+        task.run()
+        self.step(wf)
+
+    def step(self, wf: Workflow) -> None:
+        """Run engine tasks until only human tasks or waits remain; remember failures, never raise.
+
+        A failing script leaves its task in ERROR; a gateway loop past ~500 passes leaves READY
+        engine tasks that ``do_engine_steps`` no longer finds. Both are recorded for ``snapshot()``.
+        """
+        previous: set[uuid.UUID] | None = None
+        # A timer made READY by the refresh at the end of do_engine_steps runs on the next call,
+        # so a second round is normal; the same stuck tasks twice in a row is a stall.
+        for _ in range(5):
+            try:
+                wf.do_engine_steps()
+            except WorkflowTaskException as exc:
+                self._record(wf, exc.task.task_spec.bpmn_id if exc.task else None, _describe(exc))
+                return
+            except (WorkflowException, SpiffWorkflowException) as exc:
+                element = getattr(getattr(exc, "task_spec", None), "bpmn_id", None)
+                self._record(wf, element, _describe(exc))
+                return
+            except Exception as exc:  # a SpiffWorkflow bug must fail the case, not the request
+                self._record(wf, None, f"internal engine error: {type(exc).__name__}: {exc}")
+                return
+            tasks = list(_all_tasks(wf))
+            stuck = [t for t in tasks if t.state == TaskState.READY and not t.task_spec.manual]
+            if not stuck:
+                if not any(t.state == TaskState.ERROR for t in tasks):
+                    wf.task_tree.internal_data.pop(_ERROR_KEY, None)  # an earlier failure is resolved
+                return
+            ids = {t.id for t in stuck}
+            if ids == previous:
+                break
+            previous = ids
+        first = stuck[0].task_spec
+        self._record(
+            wf,
+            first.bpmn_id or first.name,
+            f"the case is stuck at '{first.bpmn_name or first.name}': the engine no longer advances "
+            "(a gateway loop ran too many passes; model repetition with standardLoopCharacteristics)",
+        )
+
+    @staticmethod
+    def _record(wf: Workflow, element: str | None, message: str) -> None:
+        wf.task_tree.internal_data[_ERROR_KEY] = {"element": element, "message": message}
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def snapshot(self, wf: Workflow, model: ProcessModel) -> Snapshot:
+        """Everything the services persist after an engine call: status, open tasks, variables."""
+        error = wf.task_tree.internal_data.get(_ERROR_KEY)
+        tasks = list(_all_tasks(wf))
+        errored = [t for t in tasks if t.state == TaskState.ERROR]
+        if error is None and errored:
+            error = {"element": errored[0].task_spec.bpmn_id, "message": "a task failed"}
+        # is_completed() walks the tree with get_tasks' depth limit, so a stalled loop looks "completed".
+        active = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+        completed = wf.is_completed() and not any(t.state & active for t in tasks)
+        status = "error" if error else "completed" if completed else "running"
+        ready, states = [], {}
+        for task in tasks:
+            if not task.task_spec.manual:
+                continue
+            if task.state == TaskState.READY:
+                ready.append(self._ready_task(task, model))
+            elif task.state in (TaskState.COMPLETED, TaskState.CANCELLED):
+                states[str(task.id)] = TaskState.get_name(task.state)
+        if completed:
+            variables = json_safe(wf.data)
+        else:
+            variables = {}
+            for task in tasks:
+                if task.state & active:
+                    variables.update(json_safe(task.data))
+            if not variables:
+                variables = json_safe(wf.task_tree.data)
+        outcome = variables.get("outcome")
+        return Snapshot(
+            status=status,
+            ready_tasks=tuple(ready),
+            variables=variables,
+            outcome=None if outcome is None else str(outcome),
+            error_element=error["element"] if error else None,
+            error_message=error["message"] if error else None,
+            all_task_states=states,
+        )
+
+    @staticmethod
+    def _ready_task(task: SpiffTask, model: ProcessModel) -> ReadyTask:
+        spec = task.task_spec
+        meta = getattr(spec, META_ATTR, None) or model.user_tasks.get(spec.bpmn_id)
+        if meta is None:  # a human task from a spec we did not parse; still show it
+            meta = UserTaskMeta(
+                spec.bpmn_id,
+                spec.bpmn_name or spec.bpmn_id,
+                spec.documentation,
+                None,
+                None,
+                None,
+                None,
+                FormSpec(),
+            )
+        return ReadyTask(
+            id=str(task.id), bpmn_id=spec.bpmn_id, title=meta.title, data=json_safe(task.data), meta=meta
+        )
+
+    # -- expressions ---------------------------------------------------------------------------
+
+    def evaluate(self, expression: str, data: Mapping[str, Any]) -> Any:
+        """Evaluate a Python (or ``${...}``) expression in the sandbox against ``data``.
+
+        Raises:
+            ScriptFailed: the expression is refused or fails; the message names the cause.
+        """
+        try:
+            return self._environment.evaluate(expression, dict(data))
+        except Exception as exc:  # noqa: BLE001 - any failure of designer code becomes ScriptFailed
+            raise ScriptFailed(f"{type(exc).__name__}: {exc} (in expression: {expression})", None) from None
+
+    def _value(self, raw: str | None, data: Mapping[str, Any], meta: UserTaskMeta, what: str) -> Any:
+        if raw is None or not is_expression(raw):
+            return raw
+        try:
+            return self.evaluate(raw, data)
+        except ScriptFailed as exc:
+            raise ScriptFailed(f"{what} of '{meta.bpmn_id}': {exc.message}", meta.bpmn_id) from None
+
+    def resolve_assignment(self, meta: UserTaskMeta, data: Mapping[str, Any], now: datetime) -> Assignment:
+        """Evaluate a task's candidate groups, assignee, due date and priority for ``data``.
+
+        Raises:
+            ScriptFailed: an expression fails or yields an unusable value.
+        """
+        groups = self._value(meta.candidate_groups, data, meta, "candidateGroups")
+        if isinstance(groups, str) or groups is None:
+            groups = (groups or "").split(",")
+        if not isinstance(groups, (list, tuple, set)) or not all(isinstance(g, str) for g in groups):
+            raise ScriptFailed(
+                f"candidateGroups of '{meta.bpmn_id}' must give group names, got {groups!r}", meta.bpmn_id
+            )
+        assignee = self._value(meta.assignee, data, meta, "assignee")
+        if assignee is not None and not isinstance(assignee, str):
+            raise ScriptFailed(
+                f"assignee of '{meta.bpmn_id}' must be a user name, got {assignee!r}", meta.bpmn_id
+            )
+        try:
+            due_at = resolve_due(self._value(meta.due_date, data, meta, "dueDate"), now)
+        except ValueError as exc:
+            raise ScriptFailed(f"dueDate of '{meta.bpmn_id}': {exc}", meta.bpmn_id) from None
+        return Assignment(
+            candidate_groups=tuple(dict.fromkeys(g.strip() for g in groups if g.strip())),
+            assignee=(assignee or "").strip() or None,
+            due_at=due_at,
+            priority=self._priority(self._value(meta.priority, data, meta, "priority"), meta),
+        )
+
+    @staticmethod
+    def _priority(value: Any, meta: UserTaskMeta) -> int:
+        if value is None or value == "":
+            return DEFAULT_PRIORITY
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+            return int(value.strip())
+        raise ScriptFailed(
+            f"priority of '{meta.bpmn_id}' must be a whole number, got {value!r}", meta.bpmn_id
+        )
+
+    def form_defaults(self, form: FormSpec, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Initial form values: the task data's value of the same name, else the field's default.
+
+        A default expression that fails (e.g. names a variable this path never set) gives no
+        default rather than an unopenable task; deploy-time lint has already checked its syntax.
+        """
+        values: dict[str, Any] = {}
+        for field in form.fields:
+            if data.get(field.name) is not None:
+                values[field.name] = json_safe(data[field.name])
+            elif field.default is not None and is_expression(field.default):
+                try:
+                    result = self.evaluate(field.default, data)
+                except ScriptFailed:
+                    continue
+                if result is not None:
+                    values[field.name] = json_safe(coerce_default(field, result))
+            elif field.default is not None:
+                values[field.name] = coerce_default(field, field.default)
+        return values

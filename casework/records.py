@@ -1,0 +1,169 @@
+"""Frozen dataclasses the services return: callers never see live ORM objects or SpiffWorkflow tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+# Form field types a BPMN form may use (API.md); "long" is Camunda's name for integer.
+FIELD_TYPES = ("string", "text", "integer", "number", "boolean", "date", "enum", "user")
+FIELD_TYPE_ALIASES = {"long": "integer", "double": "number", "textarea": "text"}
+
+
+@dataclass(frozen=True)
+class FormOption:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One field of a user task's (or start event's) form, read from ``camunda:formField``.
+
+    ``default`` may be a literal or a ``${expression}`` evaluated against the task data;
+    ``required_if`` is an expression over the submitted data that makes the field required.
+    """
+
+    name: str
+    type: str
+    label: str
+    required: bool = False
+    options: tuple[FormOption, ...] = ()
+    default: str | None = None
+    required_if: str | None = None
+    readonly: bool = False
+    min: float | None = None
+    max: float | None = None
+    minlength: int | None = None
+    maxlength: int | None = None
+    help: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "name": self.name,
+            "type": self.type,
+            "label": self.label,
+            "required": self.required,
+        }
+        if self.type == "enum":
+            d["options"] = [{"value": o.value, "label": o.label} for o in self.options]
+        for key in ("required_if", "min", "max", "minlength", "maxlength", "help"):
+            value = getattr(self, key)
+            if value is not None:
+                d[key] = value
+        if self.readonly:
+            d["readonly"] = True
+        return d
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    fields: tuple[FormField, ...] = ()
+
+    def as_dict(self, values: dict[str, Any] | None = None) -> dict[str, Any]:
+        d: dict[str, Any] = {"fields": [f.as_dict() for f in self.fields]}
+        if values is not None:
+            d["values"] = values
+        return d
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is calling: resolved once per request so services never re-query memberships."""
+
+    user_id: int
+    username: str
+    display_name: str
+    groups: frozenset[str]
+    # (group id, organisation id) pairs: "is gf in Jobcenter Musterkreis"
+    memberships: frozenset[tuple[int, int]]
+    organisation_ids: frozenset[int]
+    primary_organisation_id: int | None
+    is_admin: bool = False
+    email: str | None = None
+
+    def in_group(self, *names: str) -> bool:
+        return any(n in self.groups for n in names)
+
+
+@dataclass(frozen=True)
+class DefinitionInfo:
+    id: int
+    key: str
+    name: str
+    version: int
+    deployed_at: datetime
+    deployed_by: str | None
+    content_hash: str
+    starter_groups: tuple[str, ...] = ()
+    start_form: FormSpec = field(default_factory=FormSpec)
+    warnings: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    id: str
+    name: str  # BPMN element id
+    title: str
+    process_instance_id: str
+    process_key: str
+    business_key: str | None
+    assignee: str | None
+    candidate_groups: tuple[str, ...]
+    created_at: datetime
+    due_at: datetime | None
+    priority: int
+    state: str
+    completed_at: datetime | None = None
+    completed_by: str | None = None
+    claimed_at: datetime | None = None
+    documentation: str | None = None
+    form: FormSpec | None = None
+    form_values: dict[str, Any] | None = None
+    case_title: str | None = None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    actor: str | None
+    action: str
+    task_id: str | None = None
+    task_name: str | None = None
+    task_title: str | None = None
+    data: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class InstanceInfo:
+    id: str
+    process_key: str
+    process_name: str
+    version: int
+    status: str
+    business_key: str | None
+    variables: dict[str, Any]
+    started_at: datetime
+    ended_at: datetime | None
+    outcome: str | None
+    started_by: str | None
+    organisation: str | None
+    error_message: str | None = None
+    error_element: str | None = None
+    open_tasks: tuple[TaskInfo, ...] = ()
+    lock_version: int = 0
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: tuple[T, ...]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))

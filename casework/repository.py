@@ -1,0 +1,290 @@
+"""RepositoryService: deploys BPMN/DMN files as immutable versions and caches their parsed specs."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from casework.clock import Clock
+from casework.engine import ProcessModel, load_model, parse_deployment
+from casework.errors import Conflict, DefinitionInvalid, Forbidden, NotFound, Problem
+from casework.records import Actor, DefinitionInfo
+from casework.unit_of_work import unit_of_work
+from models import Group, ProcessDefinition, db
+
+DEPLOYER_GROUPS = ("designer", "admin")
+DEFINITION_SUFFIXES = (".bpmn", ".dmn")
+
+
+class SpecCache:
+    """Parsed process models keyed by content hash, so no request parses XML twice.
+
+    Keyed by hash rather than (key, version): a hash names its content exactly, so the cache
+    can never hand out a stale spec, whatever another process deployed meanwhile.
+    """
+
+    def __init__(self) -> None:
+        self._models: dict[str, ProcessModel] = {}
+        self._lock = threading.Lock()
+
+    def get(self, definition: ProcessDefinition) -> ProcessModel:
+        model = self._models.get(definition.content_hash)
+        if model is None:
+            files = {name: text.encode("utf-8") for name, text in definition.files.items()}
+            model = load_model(definition.key, files)
+            with self._lock:
+                self._models[definition.content_hash] = model
+        return model
+
+    def put(self, content_hash: str, model: ProcessModel) -> None:
+        with self._lock:
+            self._models[content_hash] = model
+
+    def clear(self) -> None:
+        with self._lock:
+            self._models.clear()
+
+
+def content_hash(files: dict[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode("utf-8") + b"\0" + files[name] + b"\0")
+    return digest.hexdigest()
+
+
+class RepositoryService:
+    """Deploy, list and read process definitions."""
+
+    def __init__(self, cache: SpecCache, clock: Clock) -> None:
+        self.cache = cache
+        self.clock = clock
+
+    def deploy(
+        self, files: dict[str, bytes], *, actor: Actor | None
+    ) -> list[tuple[DefinitionInfo, bool]]:
+        """Deploy all files at once: every process gets a new version unless its content is unchanged.
+
+        Returns (definition, created) per process. ``actor`` None means the system (CLI, start-up).
+
+        Raises:
+            Forbidden: the actor is not a designer or admin.
+            DefinitionInvalid: any file has any error; nothing is deployed.
+            Conflict: another deployment of the same process committed first.
+        """
+        if actor is not None and not actor.in_group(*DEPLOYER_GROUPS):
+            raise Forbidden("Nur Prozessdesigner dürfen Prozesse bereitstellen.")
+        bad_names = [n for n in files if not n.lower().endswith(DEFINITION_SUFFIXES)]
+        if bad_names or not files:
+            problems = [Problem(n, None, "Nur .bpmn- und .dmn-Dateien sind erlaubt.") for n in bad_names]
+            raise DefinitionInvalid(problems or [Problem("-", None, "Keine Datei übergeben.")])
+        with unit_of_work() as session:
+            existing = self._latest_files(session, exclude=set(files))
+            parsed = parse_deployment(files, existing)
+            warnings = parsed.warnings + self._unknown_groups(session, parsed.processes)
+            results = []
+            for key, model in sorted(parsed.processes.items()):
+                results.append(self._store(session, model, warnings, actor))
+            try:
+                session.flush()
+            except IntegrityError as exc:
+                raise Conflict("Eine andere Bereitstellung desselben Prozesses kam zuvor.") from exc
+        for (info, _created), model in zip(results, (parsed.processes[k] for k in sorted(parsed.processes))):
+            self.cache.put(info.content_hash, model)
+        return results
+
+    def deploy_directory(self, path: Path) -> list[tuple[DefinitionInfo, bool]]:
+        """Deploy every .bpmn/.dmn file under ``path`` as the system (start-up and CLI)."""
+        files = {
+            p.name: p.read_bytes()
+            for p in sorted(Path(path).iterdir())
+            if p.is_file() and p.suffix.lower() in DEFINITION_SUFFIXES
+        }
+        if not files:
+            return []
+        return self.deploy(files, actor=None)
+
+    def _store(
+        self,
+        session: sa.orm.Session,
+        model: ProcessModel,
+        warnings: list[Problem],
+        actor: Actor | None,
+    ) -> tuple[DefinitionInfo, bool]:
+        digest = content_hash(model.files)
+        latest = self._latest(session, model.key)
+        if latest is not None and latest.content_hash == digest:
+            return _info(latest), False
+        own_files = set(model.files)
+        row = ProcessDefinition(
+            key=model.key,
+            version=(latest.version + 1) if latest else 1,
+            name=model.name or model.key,
+            content_hash=digest,
+            files={name: data.decode("utf-8") for name, data in model.files.items()},
+            bpmn_file=_main_file(model),
+            starter_groups=list(model.starter_groups),
+            warnings=[w.as_dict() for w in warnings if w.file in own_files],
+            deployed_by=actor.username if actor else "system",
+            deployed_at=self.clock.now(),
+        )
+        session.add(row)
+        session.flush()
+        return _info(row), True
+
+    @staticmethod
+    def _latest(session: sa.orm.Session, key: str) -> ProcessDefinition | None:
+        stmt = (
+            sa.select(ProcessDefinition)
+            .where(ProcessDefinition.key == key)
+            .order_by(ProcessDefinition.version.desc())
+            .limit(1)
+        )
+        return session.scalars(stmt).first()
+
+    def _latest_files(self, session: sa.orm.Session, exclude: set[str]) -> dict[str, bytes]:
+        """Files of the latest deployed versions, so new files may call processes deployed earlier."""
+        files: dict[str, bytes] = {}
+        for row in self._latest_rows(session):
+            for name, text in row.files.items():
+                if name not in exclude:
+                    files.setdefault(name, text.encode("utf-8"))
+        return files
+
+    @staticmethod
+    def _latest_rows(session: sa.orm.Session) -> list[ProcessDefinition]:
+        newest = (
+            sa.select(ProcessDefinition.key, sa.func.max(ProcessDefinition.version).label("v"))
+            .group_by(ProcessDefinition.key)
+            .subquery()
+        )
+        stmt = (
+            sa.select(ProcessDefinition)
+            .join(
+                newest,
+                sa.and_(
+                    ProcessDefinition.key == newest.c.key,
+                    ProcessDefinition.version == newest.c.v,
+                ),
+            )
+            .order_by(ProcessDefinition.key)
+        )
+        return list(session.scalars(stmt))
+
+    @staticmethod
+    def _unknown_groups(
+        session: sa.orm.Session, processes: dict[str, ProcessModel]
+    ) -> list[Problem]:
+        known = set(session.scalars(sa.select(Group.name)))
+        problems = []
+        for model in processes.values():
+            main = _main_file(model)
+            for meta in model.user_tasks.values():
+                raw = meta.candidate_groups or ""
+                if "${" in raw:
+                    continue
+                for name in filter(None, (g.strip() for g in raw.split(","))):
+                    if name not in known:
+                        problems.append(
+                            Problem(main, meta.bpmn_id, f"Unbekannte Gruppe '{name}'", "warning")
+                        )
+        return problems
+
+    # --- queries -------------------------------------------------------------------------
+
+    def list_definitions(self) -> list[DefinitionInfo]:
+        """The latest version of every deployed process."""
+        with unit_of_work(write=False) as session:
+            return [_info(row) for row in self._latest_rows(session)]
+
+    def list_versions(self, key: str) -> list[DefinitionInfo]:
+        with unit_of_work(write=False) as session:
+            stmt = (
+                sa.select(ProcessDefinition)
+                .where(ProcessDefinition.key == key)
+                .order_by(ProcessDefinition.version.desc())
+            )
+            rows = list(session.scalars(stmt))
+            if not rows:
+                raise NotFound(f"Prozess '{key}' ist nicht bereitgestellt.")
+            return [_info(r) for r in rows]
+
+    def get_definition(self, key: str, version: int | None = None) -> DefinitionInfo:
+        """One version (default: the latest).
+
+        Raises:
+            NotFound: no such process or version.
+        """
+        with unit_of_work(write=False) as session:
+            return _info(self.find_row(session, key, version))
+
+    def list_definitions_with_forms(self) -> list[DefinitionInfo]:
+        """The latest version of every deployed process, each with its start form (from the spec cache)."""
+        with unit_of_work(write=False) as session:
+            return [self._with_form(row) for row in self._latest_rows(session)]
+
+    def get_definition_with_form(self, key: str, version: int | None = None) -> DefinitionInfo:
+        """One version (default: the latest) with its start form.
+
+        Raises:
+            NotFound: no such process or version.
+        """
+        with unit_of_work(write=False) as session:
+            return self._with_form(self.find_row(session, key, version))
+
+    def _with_form(self, row: ProcessDefinition) -> DefinitionInfo:
+        return replace(_info(row), start_form=self.model_for(row).start_form)
+
+    def get_bpmn(self, key: str, version: int | None = None) -> str:
+        with unit_of_work(write=False) as session:
+            row = self.find_row(session, key, version)
+            return row.files[row.bpmn_file]
+
+    def find_row(
+        self, session: sa.orm.Session, key: str, version: int | None
+    ) -> ProcessDefinition:
+        if version is None:
+            row = self._latest(session, key)
+        else:
+            row = session.scalars(
+                sa.select(ProcessDefinition).where(
+                    ProcessDefinition.key == key, ProcessDefinition.version == version
+                )
+            ).first()
+        if row is None:
+            raise NotFound(f"Prozess '{key}' (Version {version or 'aktuell'}) ist nicht bereitgestellt.")
+        return row
+
+    def model_for(self, definition: ProcessDefinition) -> ProcessModel:
+        return self.cache.get(definition)
+
+    def definition_by_id(self, session: sa.orm.Session, definition_id: int) -> ProcessDefinition:
+        row = session.get(ProcessDefinition, definition_id)
+        if row is None:
+            raise NotFound("Prozessdefinition fehlt.")
+        return row
+
+
+def _main_file(model: ProcessModel) -> str:
+    for name, data in model.files.items():
+        if name.lower().endswith(".bpmn") and f'id="{model.key}"'.encode() in data:
+            return name
+    return next(iter(model.files))
+
+
+def _info(row: ProcessDefinition) -> DefinitionInfo:
+    return DefinitionInfo(
+        id=row.id,
+        key=row.key,
+        name=row.name,
+        version=row.version,
+        deployed_at=row.deployed_at,
+        deployed_by=row.deployed_by,
+        content_hash=row.content_hash,
+        starter_groups=tuple(row.starter_groups or ()),
+        warnings=tuple(row.warnings or ()),
+    )

@@ -1,0 +1,311 @@
+"""TaskService: inbox queries and claim / unclaim / assign / complete of human tasks."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from casework.access import AccessService
+from casework.clock import Clock
+from casework.engine import validate_form
+from casework.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from casework.helpers import collect_effects
+from casework.history import PendingEvent, chain, write_events
+from casework.records import Actor, Page, TaskInfo
+from casework.runtime import MAX_PER_PAGE, RuntimeService, assignee_names, instance_info
+from casework.unit_of_work import unit_of_work
+from models import HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate, User
+
+SCOPES = ("mine", "candidate", "all")
+SUPERVISOR_GROUPS = ("gf", "admin")
+
+
+class TaskService:
+    """Human tasks. Inbox queries read only the task tables, never a workflow."""
+
+    def __init__(self, runtime: RuntimeService, access: AccessService, clock: Clock) -> None:
+        self.runtime = runtime
+        self.access = access
+        self.clock = clock
+
+    # --- queries ---------------------------------------------------------------------------
+
+    def list(
+        self,
+        *,
+        actor: Actor,
+        scope: str = "all",
+        process_key: str | None = None,
+        process_instance_id: str | None = None,
+        overdue: bool = False,
+        page: int = 1,
+        per_page: int = 50,
+    ) -> Page[TaskInfo]:
+        """Open tasks for the actor in due order (no due date last), then by priority (high first).
+
+        Raises:
+            ValidationFailed: unknown scope.
+        """
+        if scope not in SCOPES:
+            raise ValidationFailed("Unbekannter Bereich.", {"scope": f"Erlaubt: {', '.join(SCOPES)}"})
+        page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+        t = HumanTask
+        mine = sa.and_(t.assignee_id == actor.user_id, t.state == "open")
+        offered = sa.and_(
+            t.id.in_(sa.select(TaskCandidate.task_id).where(self.access.candidate_clause(actor))),
+            t.assignee_id.is_(None),
+            t.state == "open",
+        )
+        where = {"mine": mine, "candidate": offered, "all": sa.or_(mine, offered)}[scope]
+        conditions = [where]
+        if process_key:
+            conditions.append(t.process_key == process_key)
+        if process_instance_id:
+            conditions.append(t.instance_id == process_instance_id)
+        if overdue:
+            conditions.append(t.due_at < self.clock.now())
+        with unit_of_work(write=False) as session:
+            total = session.scalar(sa.select(sa.func.count()).select_from(t).where(*conditions)) or 0
+            rows = session.scalars(
+                sa.select(t)
+                .where(*conditions)
+                .order_by(t.due_at.is_(None), t.due_at, t.priority.desc(), t.created_at, t.id)
+                .limit(per_page)
+                .offset((page - 1) * per_page)
+            ).all()
+            names = assignee_names(session, rows)
+            items = tuple(task_info(r, names) for r in rows)
+        return Page(items=items, total=total, page=page, per_page=per_page)
+
+    def get(self, task_id: str, *, actor: Actor) -> TaskInfo:
+        """A task with its form and current values.
+
+        Raises:
+            NotFound: unknown, or not the actor's and not offered to them.
+        """
+        with unit_of_work(write=False) as session:
+            task = self._visible(session, task_id, actor)
+            definition = session.scalar(
+                sa.select(ProcessDefinition)
+                .join(ProcessInstance, ProcessInstance.definition_id == ProcessDefinition.id)
+                .where(ProcessInstance.id == task.instance_id)
+            )
+            model = self.runtime.repository.model_for(definition)
+            meta = model.user_tasks.get(task.bpmn_id)
+            form = meta.form if meta else None
+            values = None
+            if form is not None:
+                values = self.runtime.engine.form_defaults(form, task.data or {})
+            return task_info(
+                task,
+                assignee_names(session, [task]),
+                form=form,
+                form_values=values,
+                documentation=meta.documentation if meta else None,
+            )
+
+    def get_case_context(self, task_id: str, *, actor: Actor) -> Any:
+        """The case a visible task belongs to (for the task page)."""
+        with unit_of_work(write=False) as session:
+            task = self._visible(session, task_id, actor)
+            instance_id = task.instance_id
+        return self.runtime.get(instance_id, actor=actor) if self._case_visible(instance_id, actor) else None
+
+    # --- commands --------------------------------------------------------------------------
+
+    def claim(self, task_id: str, *, actor: Actor) -> TaskInfo:
+        """Take an offered task; claiming one's own task again is a no-op.
+
+        Raises:
+            NotFound: not visible.  Conflict: someone else holds it, or it is closed.
+        """
+        with unit_of_work() as session:
+            task = self._visible(session, task_id, actor)
+            self._require_open(task)
+            if task.assignee_id == actor.user_id:
+                return task_info(task, {actor.user_id: actor.username})
+            if not self.access.is_candidate(session, actor, task_id):
+                raise NotFound("Aufgabe nicht gefunden.")
+            now = self.clock.now()
+            self._take(session, task, actor, now)
+            self._append(session, task, PendingEvent(now, actor.username, "task_claimed", task.id, task.bpmn_id, task.title))
+            return replace(task_info(task, {}), assignee=actor.username, claimed_at=now)
+
+    def unclaim(self, task_id: str, *, actor: Actor) -> TaskInfo:
+        """Give a task back to its groups.
+
+        Raises:
+            NotFound: not visible.  Conflict: closed, or held by someone else.
+        """
+        with unit_of_work() as session:
+            task = self._visible(session, task_id, actor)
+            self._require_open(task)
+            if task.assignee_id != actor.user_id and not actor.is_admin:
+                raise Conflict("Die Aufgabe ist Ihnen nicht zugewiesen.")
+            now = self.clock.now()
+            result = session.execute(
+                sa.update(HumanTask.__table__)
+                .where(HumanTask.__table__.c.id == task_id,
+                       HumanTask.__table__.c.assignee_id == task.assignee_id,
+                       HumanTask.__table__.c.state == "open")
+                .values(assignee_id=None, claimed_at=None)
+            )
+            if result.rowcount != 1:
+                raise Conflict("Die Aufgabe wurde inzwischen geändert.")
+            self._append(session, task, PendingEvent(now, actor.username, "task_unclaimed", task.id, task.bpmn_id, task.title))
+            return replace(task_info(task, {}), assignee=None, claimed_at=None)
+
+    def assign(self, task_id: str, *, actor: Actor, username: str) -> TaskInfo:
+        """A supervisor or admin hands a task to a member of its candidate groups.
+
+        Raises:
+            NotFound: not visible.  Forbidden: not a supervisor.  ValidationFailed: unknown user.
+        """
+        with unit_of_work() as session:
+            task = self._visible(session, task_id, actor)
+            self._require_open(task)
+            if not actor.in_group(*SUPERVISOR_GROUPS):
+                raise Forbidden("Nur Vorgesetzte dürfen Aufgaben zuweisen.")
+            user = session.scalar(sa.select(User).where(User.username == username, User.active.is_(True)))
+            target = self.access.actor_for(session, user.id) if user else None
+            if target is None or not (
+                self.access.is_candidate(session, target, task_id) or target.is_admin
+            ):
+                raise ValidationFailed(
+                    "Die Person kann diese Aufgabe nicht übernehmen.",
+                    {"username": "Unbekannt oder nicht in den Kandidatengruppen"},
+                )
+            now = self.clock.now()
+            session.execute(
+                sa.update(HumanTask.__table__)
+                .where(HumanTask.__table__.c.id == task_id)
+                .values(assignee_id=target.user_id, claimed_at=now)
+            )
+            self._append(session, task, PendingEvent(now, actor.username, "task_assigned", task.id,
+                                                     task.bpmn_id, task.title, {"assignee": username}))
+            return replace(task_info(task, {}), assignee=username, claimed_at=now)
+
+    def complete(self, task_id: str, *, actor: Actor, data: dict[str, Any]) -> Any:
+        """Validate the form data, run the task and the engine until it waits, in one transaction.
+
+        A candidate who has not claimed the task claims it in the same step.
+        Returns the case (InstanceInfo) after the step.
+
+        Raises:
+            NotFound: not visible.  Conflict: closed, held by someone else, or the case changed.
+            ValidationFailed: the data does not fit the form; nothing is changed.
+        """
+        if not isinstance(data, dict):
+            raise ValidationFailed("Daten müssen ein Objekt sein.", {"data": "Kein Objekt"})
+        with unit_of_work() as session:
+            task = self._visible(session, task_id, actor)
+            self._require_open(task)
+            now = self.clock.now()
+            events = []
+            if task.assignee_id is None:
+                if not self.access.is_candidate(session, actor, task_id):
+                    raise NotFound("Aufgabe nicht gefunden.")
+                events.append(PendingEvent(now, actor.username, "task_claimed", task.id, task.bpmn_id, task.title))
+            elif task.assignee_id != actor.user_id:
+                raise Conflict("Die Aufgabe ist jemand anderem zugewiesen.")
+            loaded = self.runtime.load(session, task.instance_id)
+            meta = loaded.model.user_tasks.get(task.bpmn_id)
+            clean = data
+            if meta is not None:
+                clean = validate_form(meta.form, data, context=task.data or {},
+                                      evaluate=self.runtime.engine.evaluate)
+            with collect_effects() as effects:
+                self.runtime.engine.complete(loaded.workflow, task_id, clean)
+            events.append(PendingEvent(now, actor.username, "task_completed", task.id,
+                                       task.bpmn_id, task.title, clean))
+            loaded.events.extend(events)
+            self.runtime.persist(session, loaded, actor=actor, effects=effects,
+                                 completed={task_id: actor.user_id})
+            row = session.execute(
+                sa.select(ProcessInstance, ProcessDefinition.name)
+                .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+                .where(ProcessInstance.id == loaded.id)
+            ).first()
+            open_rows = session.scalars(
+                sa.select(HumanTask).where(HumanTask.instance_id == loaded.id, HumanTask.state == "open")
+            ).all()
+            names = assignee_names(session, open_rows)
+            return instance_info(row[0], row[1], None, tuple(task_info(t, names) for t in open_rows))
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _visible(self, session: sa.orm.Session, task_id: str, actor: Actor) -> HumanTask:
+        task = session.get(HumanTask, task_id) if isinstance(task_id, str) and len(task_id) <= 36 else None
+        if task is None or not self.access.can_see_task(session, actor, task):
+            raise NotFound("Aufgabe nicht gefunden.")
+        return task
+
+    def _case_visible(self, instance_id: str, actor: Actor) -> bool:
+        with unit_of_work(write=False) as session:
+            return self.access.can_see_instance(session, actor, instance_id)
+
+    @staticmethod
+    def _require_open(task: HumanTask) -> None:
+        if task.state != "open":
+            raise Conflict("Die Aufgabe ist bereits erledigt.")
+
+    @staticmethod
+    def _take(session: sa.orm.Session, task: HumanTask, actor: Actor, now: datetime) -> None:
+        """Compare-and-set: only an unassigned open task can be taken."""
+        table = HumanTask.__table__
+        result = session.execute(
+            sa.update(table)
+            .where(table.c.id == task.id, table.c.assignee_id.is_(None), table.c.state == "open")
+            .values(assignee_id=actor.user_id, claimed_at=now)
+        )
+        if result.rowcount != 1:
+            raise Conflict("Die Aufgabe wurde bereits von jemand anderem übernommen.")
+
+    def _append(self, session: sa.orm.Session, task: HumanTask, event: PendingEvent) -> None:
+        """Append one event and move the instance's version, so history appends are serialised."""
+        table = ProcessInstance.__table__
+        head, version = session.execute(
+            sa.select(table.c.history_head, table.c.lock_version).where(table.c.id == task.instance_id)
+        ).one()
+        rows, new_head = chain(head, task.instance_id, [event])
+        result = session.execute(
+            sa.update(table)
+            .where(table.c.id == task.instance_id, table.c.lock_version == version)
+            .values(history_head=new_head, lock_version=version + 1)
+        )
+        if result.rowcount != 1:
+            raise Conflict("Der Fall wurde inzwischen geändert; bitte erneut versuchen.")
+        write_events(session, rows)
+
+
+def task_info(
+    task: HumanTask,
+    names: dict[int, str],
+    *,
+    form: Any = None,
+    form_values: dict[str, Any] | None = None,
+    documentation: str | None = None,
+) -> TaskInfo:
+    return TaskInfo(
+        id=task.id,
+        name=task.bpmn_id,
+        title=task.title,
+        process_instance_id=task.instance_id,
+        process_key=task.process_key,
+        business_key=task.business_key,
+        assignee=names.get(task.assignee_id) if task.assignee_id else None,
+        candidate_groups=tuple(task.candidate_groups or ()),
+        created_at=task.created_at,
+        due_at=task.due_at,
+        priority=task.priority,
+        state=task.state,
+        completed_at=task.completed_at,
+        completed_by=names.get(task.completed_by_id) if task.completed_by_id else None,
+        claimed_at=task.claimed_at,
+        documentation=documentation,
+        form=form,
+        form_values=form_values,
+    )

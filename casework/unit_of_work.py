@@ -1,0 +1,48 @@
+"""The one place that opens, commits and rolls back database transactions for the services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from casework.errors import Conflict
+from models import db
+
+# Execution option read by the SQLite "begin" hook (webapp/extensions.py): writers take the
+# database lock at BEGIN, so a read-then-write transaction never fails on lock upgrade.
+WRITE_OPTION = "fallwerk_write"
+
+
+@contextmanager
+def unit_of_work(*, write: bool = True) -> Iterator[Session]:
+    """One service call = one transaction: commit on success, roll back on any error.
+
+    Raises:
+        Conflict: the database reported a lock or serialization conflict.
+    """
+    session: Session = db.session()
+    if session.in_transaction():
+        # a read transaction left open by the request (e.g. loading the user) must not
+        # become part of this unit of work, nor hold an old snapshot
+        session.commit()
+    if write:
+        session.connection(execution_options={WRITE_OPTION: True})
+    try:
+        yield session
+        session.commit()
+    except OperationalError as exc:
+        session.rollback()
+        if _is_lock_conflict(exc):
+            raise Conflict("Die Datenbank ist gerade belegt; bitte erneut versuchen.") from exc
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _is_lock_conflict(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "could not serialize" in text or "deadlock" in text

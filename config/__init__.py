@@ -1,0 +1,1 @@
+"""Default settings; every one can be overridden by an environment variable FALLWERK_<NAME>."""

@@ -1,0 +1,57 @@
+"""Running and finished cases: the engine state plus the columns that lists and filters read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.db import JSONType, UTCDateTime, db
+
+INSTANCE_STATUSES = ("running", "completed", "error", "terminated")
+
+
+class ProcessInstance(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "process_instances"
+    __table_args__ = (
+        sa.Index("ix_process_instances_key_status", "process_key", "status"),
+        sa.Index("ix_process_instances_org_started", "organisation_id", "started_at"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    definition_id: Mapped[int] = mapped_column(sa.ForeignKey("process_definitions.id"))
+    process_key: Mapped[str] = mapped_column(sa.String(120))
+    definition_version: Mapped[int]
+    business_key: Mapped[str | None] = mapped_column(sa.String(200), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
+    status: Mapped[str] = mapped_column(sa.String(20))
+    # SpiffWorkflow's serializer output without the spec (the spec comes from the cache)
+    state: Mapped[str] = mapped_column(sa.Text)
+    serializer_version: Mapped[str] = mapped_column(sa.String(20))
+    # compare-and-set counter: every write is UPDATE ... WHERE lock_version = <read value>
+    lock_version: Mapped[int] = mapped_column(default=1)
+    variables: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    outcome: Mapped[str | None] = mapped_column(sa.String(80))
+    error_element: Mapped[str | None] = mapped_column(sa.String(200))
+    error_message: Mapped[str | None] = mapped_column(sa.Text)
+    started_by: Mapped[str | None] = mapped_column(sa.String(80))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # head of the instance's history hash chain, so appending needs no extra read
+    history_head: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+class CaseParty(db.Model):  # type: ignore[name-defined,misc]
+    """Organisations whose members may see the case (the owner and its linked organisations)."""
+
+    __tablename__ = "case_parties"
+
+    instance_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("process_instances.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id"), primary_key=True, index=True
+    )

@@ -1,0 +1,81 @@
+"""The Flask app factory: wires config, extensions, the Casework services, blueprints and CLI."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from casework import Casework
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    app.config.from_object("config.default")
+    if test_config is not None:
+        app.config.from_object("config.testing")
+    app.config.from_prefixed_env("FALLWERK")
+    if test_config:
+        app.config.update(test_config)
+    _finish_config(app)
+
+    from webapp.extensions import babel, csrf, init_database, login_manager
+
+    init_database(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    from webapp import i18n
+    i18n.init_app(app)
+    app.extensions["casework"] = Casework(
+        clock=app.config.get("CLOCK"),
+        password_method=app.config["PASSWORD_HASH_METHOD"],
+    )
+
+    from webapp import auth_setup, cli, errors, views
+
+    auth_setup.init_app(app)
+    errors.init_app(app)
+    views.init_app(app)
+    cli.init_app(app)
+    if app.config["DEPLOY_ON_STARTUP"]:
+        cli.deploy_on_startup(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    url = app.config.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'fallwerk.db'}"
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    if url.startswith("postgresql"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_pre_ping", True)
+    app.config["MIGRATIONS_DIR"] = PROJECT_ROOT / "migrations"
+    app.config["WORKFLOWS_DIR"] = Path(app.config.get("WORKFLOWS_DIR") or PROJECT_ROOT / "workflows")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def _instance_secret(folder: Path) -> str:
+    """A per-installation key kept in the instance folder, created on first start."""
+    path = folder / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _select_locale() -> str | None:
+    from flask import current_app, request
+
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "de"
