@@ -34,7 +34,8 @@ def fresh_app(url: str, **config: Any) -> Any:
     from webapp import create_app
 
     app = create_app({"DATABASE_URL": url, "DEPLOY_ON_STARTUP": False, **config})
-    result = app.test_cli_runner().invoke(args=["setup", "--demo"])
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["setup", "--demo"])
     if result.exit_code != 0:
         raise SystemExit(f"setup failed: {result.output} {result.exception!r}")
     return app

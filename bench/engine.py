@@ -87,7 +87,7 @@ def durable_rate(app, instances: int, profile: bool = False) -> float:
         elapsed = time.perf_counter() - t0
         if profiler:
             profiler.disable()
-            stats = pstats.Stats(profiler).sort_stats("cumulative")
+            stats = pstats.Stats(profiler).sort_stats("tottime")
             stats.print_stats(35)
         db.session.remove()
     return instances / elapsed

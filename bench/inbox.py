@@ -13,7 +13,7 @@ import random
 import sys
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -30,7 +30,7 @@ def fill(conn: sa.Connection, open_tasks: int, completed: int) -> tuple[list[int
     """Bulk-insert organisations, groups, users, memberships, instances and tasks; returns user ids
     and each user's (group, organisation) memberships."""
     rnd = random.Random(7)
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     def_id = conn.execute(sa.text("SELECT id FROM process_definitions ORDER BY id LIMIT 1")).scalar_one()
     org_ids = []
     for i in range(ORGS):

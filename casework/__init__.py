@@ -19,7 +19,7 @@ from casework.tasks import TaskService
 class Casework:
     """The services of one app, sharing one clock, one engine and one spec cache."""
 
-    def __init__(self, *, clock: Clock | None = None, password_method: str = "scrypt") -> None:
+    def __init__(self, *, clock: Clock | None = None, password_method: str = "scrypt") -> None:  # noqa: S107 - a method name
         self.clock = clock or Clock()
         self.engine = Engine(build_helpers(self.clock))
         self.access = AccessService()

@@ -8,9 +8,29 @@ from typing import Any
 import sqlalchemy as sa
 
 from casework.records import Actor
-from models import CaseParty, Group, HumanTask, Membership, OrganisationLink, ProcessInstance, TaskCandidate, User
+from models import (
+    CaseParty,
+    Group,
+    HumanTask,
+    Membership,
+    Organisation,
+    OrganisationLink,
+    ProcessInstance,
+    TaskCandidate,
+    User,
+)
 
 ADMIN_GROUP = "admin"
+
+# a task has a handful of candidate rows: fetch them by primary-key prefix and match in Python
+_CANDIDATE_PAIRS = sa.select(TaskCandidate.group_id, TaskCandidate.organisation_id).where(
+    TaskCandidate.task_id == sa.bindparam("task_id")
+)
+_ORGANISATION_PARTIES = (
+    sa.select(Organisation.land, OrganisationLink.related_id)
+    .outerjoin(OrganisationLink, OrganisationLink.organisation_id == Organisation.id)
+    .where(Organisation.id == sa.bindparam("id"))
+)
 
 
 class AccessService:
@@ -66,16 +86,14 @@ class AccessService:
     # --- cases -----------------------------------------------------------------------------
 
     @staticmethod
-    def parties_for(session: sa.orm.Session, organisation_id: int | None) -> list[int]:
-        """The owning organisation and the ones linked to it take part in a case."""
+    def parties_for(session: sa.orm.Session, organisation_id: int | None) -> tuple[list[int], str | None]:
+        """The case parties (the owning organisation and the ones linked to it) and the owner's Land."""
         if organisation_id is None:
-            return []
-        related = session.scalars(
-            sa.select(OrganisationLink.related_id).where(
-                OrganisationLink.organisation_id == organisation_id
-            )
-        )
-        return [organisation_id, *sorted(set(related) - {organisation_id})]
+            return [], None
+        rows = session.connection().execute(_ORGANISATION_PARTIES, {"id": organisation_id}).all()
+        land = rows[0].land if rows else None
+        related = {r.related_id for r in rows if r.related_id is not None} - {organisation_id}
+        return [organisation_id, *sorted(related)], land
 
     @staticmethod
     def instance_visible_clause(actor: Actor) -> Any:
@@ -112,10 +130,8 @@ class AccessService:
     def is_candidate(self, session: sa.orm.Session, actor: Actor, task_id: str) -> bool:
         if not actor.memberships:
             return False
-        stmt = sa.select(TaskCandidate.task_id).where(
-            TaskCandidate.task_id == task_id, self.candidate_clause(actor)
-        ).limit(1)
-        return session.execute(stmt).first() is not None
+        rows = session.connection().execute(_CANDIDATE_PAIRS, {"task_id": task_id})
+        return any((r.group_id, r.organisation_id) in actor.memberships for r in rows)
 
     def can_see_task(self, session: sa.orm.Session, actor: Actor, task: HumanTask) -> bool:
         """Assignee, the one who completed it, a candidate of an open task, or an admin."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 # Legal dates (deadlines, "today") are German calendar days, whatever the server's zone.
@@ -13,7 +13,7 @@ class Clock:
     """Wall-clock time, timezone-aware UTC."""
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def today(self) -> date:
         return self.now().astimezone(LEGAL_TZ).date()
@@ -23,7 +23,7 @@ class FrozenClock(Clock):
     """A clock that stands still until moved; for tests and benchmarks."""
 
     def __init__(self, at: datetime | None = None) -> None:
-        self._now = at or datetime.now(timezone.utc)
+        self._now = at or datetime.now(UTC)
 
     def now(self) -> datetime:
         return self._now

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -109,7 +109,7 @@ class DirectoryService:
         with unit_of_work() as session:
             user = session.scalar(sa.select(User).where(User.username == username))
             if user is None:
-                user = User(username=username, created_at=datetime.now(timezone.utc))
+                user = User(username=username, created_at=datetime.now(UTC))
                 session.add(user)
             user.display_name = display_name
             user.email = email

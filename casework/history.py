@@ -78,9 +78,12 @@ def chain(head: str | None, instance_id: str, events: list[PendingEvent]) -> tup
     return rows, head
 
 
+_INSERT_EVENTS = sa.insert(HistoryEvent.__table__)
+
+
 def write_events(session: sa.orm.Session, rows: list[dict[str, Any]]) -> None:
     if rows:
-        session.execute(sa.insert(HistoryEvent.__table__), rows)
+        session.connection().execute(_INSERT_EVENTS, rows)
 
 
 class HistoryService:

@@ -18,6 +18,12 @@ from casework.unit_of_work import unit_of_work
 from models import Group, ProcessDefinition, db
 
 DEPLOYER_GROUPS = ("designer", "admin")
+_LATEST = (
+    sa.select(ProcessDefinition)
+    .where(ProcessDefinition.key == sa.bindparam("key"))
+    .order_by(ProcessDefinition.version.desc())
+    .limit(1)
+)
 DEFINITION_SUFFIXES = (".bpmn", ".dmn")
 
 
@@ -32,13 +38,15 @@ class SpecCache:
         self._models: dict[str, ProcessModel] = {}
         self._lock = threading.Lock()
 
-    def get(self, definition: ProcessDefinition) -> ProcessModel:
-        model = self._models.get(definition.content_hash)
+    def get(self, session: sa.orm.Session, definition_id: int, digest: str, key: str) -> ProcessModel:
+        """The parsed model of a stored version; its files are read only on a cache miss."""
+        model = self._models.get(digest)
         if model is None:
-            files = {name: text.encode("utf-8") for name, text in definition.files.items()}
-            model = load_model(definition.key, files)
+            stored = session.scalar(sa.select(ProcessDefinition.files).where(ProcessDefinition.id == definition_id))
+            files = {name: text.encode("utf-8") for name, text in (stored or {}).items()}
+            model = load_model(key, files)
             with self._lock:
-                self._models[definition.content_hash] = model
+                self._models[digest] = model
         return model
 
     def put(self, content_hash: str, model: ProcessModel) -> None:
@@ -86,14 +94,13 @@ class RepositoryService:
             existing = self._latest_files(session, exclude=set(files))
             parsed = parse_deployment(files, existing)
             warnings = parsed.warnings + self._unknown_groups(session, parsed.processes)
-            results = []
-            for key, model in sorted(parsed.processes.items()):
-                results.append(self._store(session, model, warnings, actor))
+            models = [parsed.processes[key] for key in sorted(parsed.processes)]
+            results = [self._store(session, model, warnings, actor) for model in models]
             try:
                 session.flush()
             except IntegrityError as exc:
                 raise Conflict("Eine andere Bereitstellung desselben Prozesses kam zuvor.") from exc
-        for (info, _created), model in zip(results, (parsed.processes[k] for k in sorted(parsed.processes))):
+        for (info, _created), model in zip(results, models, strict=True):
             self.cache.put(info.content_hash, model)
         return results
 
@@ -138,13 +145,7 @@ class RepositoryService:
 
     @staticmethod
     def _latest(session: sa.orm.Session, key: str) -> ProcessDefinition | None:
-        stmt = (
-            sa.select(ProcessDefinition)
-            .where(ProcessDefinition.key == key)
-            .order_by(ProcessDefinition.version.desc())
-            .limit(1)
-        )
-        return session.scalars(stmt).first()
+        return session.scalars(_LATEST, {"key": key}).first()
 
     def _latest_files(self, session: sa.orm.Session, exclude: set[str]) -> dict[str, bytes]:
         """Files of the latest deployed versions, so new files may call processes deployed earlier."""
@@ -260,7 +261,8 @@ class RepositoryService:
         return row
 
     def model_for(self, definition: ProcessDefinition) -> ProcessModel:
-        return self.cache.get(definition)
+        session = sa.orm.object_session(definition) or db.session()
+        return self.cache.get(session, definition.id, definition.content_hash, definition.key)
 
     def definition_by_id(self, session: sa.orm.Session, definition_id: int) -> ProcessDefinition:
         row = session.get(ProcessDefinition, definition_id)

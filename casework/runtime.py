@@ -16,12 +16,44 @@ from casework.helpers import collect_effects
 from casework.history import HistoryService, PendingEvent, chain, write_events
 from casework.records import Actor, InstanceInfo, Page, TaskInfo
 from casework.repository import RepositoryService
-from casework.sync import sync_tasks
+from casework.sync import TaskPlan, plan_tasks, write_tasks
 from casework.unit_of_work import unit_of_work
 from models import CaseParty, HumanTask, Organisation, ProcessDefinition, ProcessInstance
 
 SERIALIZER_VERSION = "spiff-3.2/camunda"
 MAX_PER_PAGE = 200
+
+_INSTANCES = ProcessInstance.__table__
+# Built once: constructing a statement costs more than executing it on SQLite (bench/engine.py).
+_LOAD_INSTANCE = (
+    sa.select(
+        ProcessInstance.id,
+        ProcessInstance.lock_version,
+        ProcessInstance.process_key,
+        ProcessInstance.business_key,
+        ProcessInstance.organisation_id,
+        ProcessInstance.status,
+        ProcessInstance.history_head,
+        ProcessInstance.state,
+        ProcessInstance.parties,
+        ProcessInstance.definition_version,
+        ProcessInstance.started_by,
+        ProcessInstance.started_at,
+        ProcessInstance.definition_id,
+        ProcessDefinition.content_hash,
+    )
+    .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+    .where(ProcessInstance.id == sa.bindparam("id"))
+)
+_INSERT_INSTANCE = sa.insert(_INSTANCES)
+_INSERT_PARTIES = sa.insert(CaseParty.__table__)
+_SAVE_INSTANCE = (
+    sa.update(_INSTANCES)
+    .where(_INSTANCES.c.id == sa.bindparam("b_id"), _INSTANCES.c.lock_version == sa.bindparam("b_version"))
+    .values({c: sa.bindparam(c) for c in (
+        "state", "lock_version", "status", "variables", "outcome", "error_element", "error_message",
+        "updated_at", "ended_at", "history_head")})
+)
 
 
 @dataclass
@@ -37,6 +69,12 @@ class LoadedInstance:
     history_head: str | None
     model: ProcessModel
     workflow: Any
+    parties: list[int]
+    definition_version: int
+    started_by: str | None
+    started_at: Any
+    # READY human tasks before this unit of work: exactly the open task rows
+    open_before: dict[str, tuple[str, str]] = field(default_factory=dict)
     events: list[PendingEvent] = field(default_factory=list)
 
 
@@ -85,35 +123,24 @@ class RuntimeService:
                 raise Forbidden("Sie dürfen diesen Prozess nicht starten.")
             model = self.repository.model_for(definition)
             owner = self._owner(actor, organisation_id)
-            data = self._start_data(session, model, variables or {}, actor, owner)
+            parties, land = self.access.parties_for(session, owner)
+            data = self._start_data(model, variables or {}, actor, land)
             now = self.clock.now()
             instance_id = str(uuid.uuid4())
             with collect_effects() as effects:
                 workflow = self.engine.start(model, data)
-            session.execute(
-                sa.insert(ProcessInstance.__table__).values(
-                    id=instance_id,
-                    definition_id=definition.id,
-                    process_key=definition.key,
-                    definition_version=definition.version,
-                    business_key=business_key,
-                    organisation_id=owner,
-                    status="running",
-                    state="",
-                    serializer_version=SERIALIZER_VERSION,
-                    lock_version=0,
-                    variables={},
-                    started_by=actor.username,
-                    started_at=now,
-                    updated_at=now,
-                )
-            )
-            parties = self.access.parties_for(session, owner)
-            if parties:
-                session.execute(
-                    sa.insert(CaseParty.__table__),
-                    [{"instance_id": instance_id, "organisation_id": o} for o in parties],
-                )
+            new_row = {
+                "id": instance_id,
+                "definition_id": definition.id,
+                "process_key": definition.key,
+                "definition_version": definition.version,
+                "business_key": business_key,
+                "organisation_id": owner,
+                "serializer_version": SERIALIZER_VERSION,
+                "parties": parties,
+                "started_by": actor.username,
+                "started_at": now,
+            }
             loaded = LoadedInstance(
                 id=instance_id,
                 lock_version=0,
@@ -124,13 +151,21 @@ class RuntimeService:
                 history_head=None,
                 model=model,
                 workflow=workflow,
+                parties=parties,
+                definition_version=definition.version,
+                started_by=actor.username,
+                started_at=now,
             )
             loaded.events.append(
                 PendingEvent(now, actor.username, "instance_started",
                              data={"version": definition.version, "variables": data})
             )
-            self.persist(session, loaded, actor=actor, effects=effects, parties=parties)
-        return self.get(instance_id, actor=actor)
+            snapshot, plan = self.persist(session, loaded, actor=actor, effects=effects, new_row=new_row)
+            if parties:
+                session.connection().execute(
+                    _INSERT_PARTIES, [{"instance_id": instance_id, "organisation_id": o} for o in parties]
+                )
+            return self.info(loaded, snapshot, tuple(plan.new_tasks))
 
     def terminate(self, instance_id: str, *, actor: Actor, reason: str) -> InstanceInfo:
         """Cancel a running case and its open tasks (admins only).
@@ -153,31 +188,18 @@ class RuntimeService:
                 PendingEvent(self.clock.now(), actor.username, "instance_terminated",
                              data={"reason": reason.strip()})
             )
-            self.persist(session, loaded, actor=actor, effects=[], terminated=True)
-        return self.get(instance_id, actor=actor)
+            snapshot, _plan = self.persist(session, loaded, actor=actor, effects=[], terminated=True)
+            return self.info(loaded, snapshot, ())
 
     # --- the engine's persistence --------------------------------------------------------
 
     def load(self, session: sa.orm.Session, instance_id: str) -> LoadedInstance:
         """Read an instance and restore its workflow with the spec of the version it started on."""
-        row = session.execute(
-            sa.select(
-                ProcessInstance.id,
-                ProcessInstance.lock_version,
-                ProcessInstance.process_key,
-                ProcessInstance.business_key,
-                ProcessInstance.organisation_id,
-                ProcessInstance.status,
-                ProcessInstance.history_head,
-                ProcessInstance.state,
-                ProcessDefinition,
-            )
-            .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
-            .where(ProcessInstance.id == instance_id)
-        ).first()
+        row = session.execute(_LOAD_INSTANCE, {"id": instance_id}).first()
         if row is None:
             raise NotFound("Fall nicht gefunden.")
-        model = self.repository.model_for(row.ProcessDefinition)
+        model = self.repository.cache.get(session, row.definition_id, row.content_hash, row.process_key)
+        workflow = self.engine.restore(model, row.state)
         return LoadedInstance(
             id=row.id,
             lock_version=row.lock_version,
@@ -187,7 +209,12 @@ class RuntimeService:
             status=row.status,
             history_head=row.history_head,
             model=model,
-            workflow=self.engine.restore(model, row.state),
+            workflow=workflow,
+            parties=list(row.parties or ()),
+            definition_version=row.definition_version,
+            started_by=row.started_by,
+            started_at=row.started_at,
+            open_before=self.engine.open_human_tasks(workflow),
         )
 
     def persist(
@@ -197,11 +224,13 @@ class RuntimeService:
         *,
         actor: Actor | None,
         effects: list[dict[str, Any]],
-        parties: list[int] | None = None,
         completed: dict[str, int] | None = None,
         terminated: bool = False,
-    ) -> Snapshot:
+        new_row: dict[str, Any] | None = None,
+    ) -> tuple[Snapshot, TaskPlan]:
         """Write state, task rows and history of one step, guarded by the instance's version.
+
+        ``new_row`` holds the fixed columns of an instance being started: it is inserted, not updated.
 
         Raises:
             Conflict: someone else wrote the instance since it was loaded.
@@ -210,56 +239,67 @@ class RuntimeService:
         now = self.clock.now()
         actor_name = actor.username if actor else None
         status = "terminated" if terminated else snapshot.status
-        for effect in effects:
-            loaded.events.append(PendingEvent(now, actor_name, "notification", data=effect))
+        events = loaded.events
+        events += [PendingEvent(now, actor_name, "notification", data=e) for e in effects]
         if status == "error" and loaded.status != "error":
-            loaded.events.append(
+            events.append(
                 PendingEvent(now, actor_name, "instance_failed", task_name=snapshot.error_element,
                              data={"element": snapshot.error_element, "error": snapshot.error_message})
             )
+        plan = plan_tasks(session, self.engine, self.access, loaded, snapshot, now=now,
+                          completed=completed or {}, terminated=terminated)
+        events += plan.events
         if status == "completed" and loaded.status != "completed":
-            loaded.events.append(
-                PendingEvent(now, actor_name, "instance_completed", data={"outcome": snapshot.outcome})
-            )
+            events.append(PendingEvent(now, actor_name, "instance_completed", data={"outcome": snapshot.outcome}))
+        rows, head = chain(loaded.history_head, loaded.id, events)
         ended = status in ("completed", "terminated")
-        table = ProcessInstance.__table__
-        # compare-and-set first: a concurrent writer of the same case blocks here (PostgreSQL) or
-        # finds the version moved, before either touches task rows
-        result = session.execute(
-            sa.update(table)
-            .where(table.c.id == loaded.id, table.c.lock_version == loaded.lock_version)
-            .values(
-                state=self.engine.dump(loaded.workflow),
-                lock_version=loaded.lock_version + 1,
-                status=status,
-                variables=snapshot.variables,
-                outcome=snapshot.outcome,
-                error_element=snapshot.error_element if status == "error" else None,
-                error_message=snapshot.error_message if status == "error" else None,
-                updated_at=now,
-                ended_at=now if ended else None,
-            )
-        )
-        if result.rowcount != 1:
-            raise Conflict("Der Fall wurde inzwischen von jemand anderem geändert.")
-        if parties is None and snapshot.ready_tasks:
-            parties = [r for (r,) in session.execute(
-                sa.select(CaseParty.organisation_id).where(CaseParty.instance_id == loaded.id))]
-        task_events = sync_tasks(
-            session,
-            self.engine,
-            self.access,
-            loaded,
-            snapshot,
-            now=now,
-            parties=parties or [],
-            completed=completed or {},
-            terminated=terminated,
-        )
-        rows, head = chain(loaded.history_head, loaded.id, loaded.events + task_events)
-        session.execute(sa.update(table).where(table.c.id == loaded.id).values(history_head=head))
+        values = {
+                "state": self.engine.dump(loaded.workflow),
+                "lock_version": loaded.lock_version + 1,
+                "status": status,
+                "variables": snapshot.variables,
+                "outcome": snapshot.outcome,
+                "error_element": snapshot.error_element if status == "error" else None,
+                "error_message": snapshot.error_message if status == "error" else None,
+                "updated_at": now,
+                "ended_at": now if ended else None,
+                "history_head": head,
+        }
+        conn = session.connection()
+        if new_row is not None:
+            conn.execute(_INSERT_INSTANCE, {**new_row, **values})
+        # compare-and-set before any other write: a concurrent writer of the same case blocks
+        # here (PostgreSQL) or finds the version moved, before either touches task rows
+        else:
+            guard = {"b_id": loaded.id, "b_version": loaded.lock_version}
+            if conn.execute(_SAVE_INSTANCE, {**guard, **values}).rowcount != 1:
+                raise Conflict("Der Fall wurde inzwischen von jemand anderem geändert.")
+        write_tasks(session, plan, now)
         write_events(session, rows)
-        return snapshot
+        loaded.status, loaded.lock_version = status, loaded.lock_version + 1
+        return snapshot, plan
+
+    def info(self, loaded: LoadedInstance, snapshot: Snapshot, open_tasks: tuple[TaskInfo, ...]) -> InstanceInfo:
+        """The case after a step, built from memory (no re-read)."""
+        now = self.clock.now()
+        return InstanceInfo(
+            id=loaded.id,
+            process_key=loaded.process_key,
+            process_name=loaded.model.name,
+            version=loaded.definition_version,
+            status=loaded.status,
+            business_key=loaded.business_key,
+            variables=snapshot.variables,
+            started_at=loaded.started_at,
+            ended_at=now if loaded.status in ("completed", "terminated") else None,
+            outcome=snapshot.outcome,
+            started_by=loaded.started_by,
+            organisation=None,
+            error_message=snapshot.error_message if loaded.status == "error" else None,
+            error_element=snapshot.error_element if loaded.status == "error" else None,
+            open_tasks=open_tasks,
+            lock_version=loaded.lock_version,
+        )
 
     # --- queries ---------------------------------------------------------------------------
 
@@ -348,12 +388,7 @@ class RuntimeService:
         return organisation_id
 
     def _start_data(
-        self,
-        session: sa.orm.Session,
-        model: ProcessModel,
-        variables: dict[str, Any],
-        actor: Actor,
-        owner: int | None,
+        self, model: ProcessModel, variables: dict[str, Any], actor: Actor, land: str | None
     ) -> dict[str, Any]:
         if model.start_form.fields:
             data = validate_form(
@@ -361,7 +396,6 @@ class RuntimeService:
             )
         else:
             data = dict(variables)
-        land = session.scalar(sa.select(Organisation.land).where(Organisation.id == owner)) if owner else None
         data.setdefault("land", land or "NW")
         data["started_by"] = actor.username
         return data

@@ -1,7 +1,13 @@
-"""Keeps the human_tasks rows in step with the engine's READY user tasks after every step."""
+"""Keeps the human_tasks rows in step with the engine's READY user tasks after every step.
+
+The plan is made in memory from the workflow before and after the step (the open rows are, by
+construction, the READY human tasks before it), so a step reads no task rows; the writes follow
+the instance's compare-and-set update.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +17,7 @@ from casework.access import AccessService
 from casework.engine import Assignment, Engine, ReadyTask, Snapshot
 from casework.errors import ScriptFailed
 from casework.history import PendingEvent
+from casework.records import TaskInfo
 from models import HumanTask, TaskCandidate, User
 
 if TYPE_CHECKING:
@@ -19,8 +26,35 @@ if TYPE_CHECKING:
 TASKS = HumanTask.__table__
 CANDIDATES = TaskCandidate.__table__
 
+# Built once: constructing a statement costs more than executing it on SQLite (bench/engine.py).
+_DELETE_CANDIDATES = sa.delete(CANDIDATES).where(CANDIDATES.c.task_id == sa.bindparam("b_id"))
+_COMPLETE_TASK = (
+    sa.update(TASKS)
+    .where(TASKS.c.id == sa.bindparam("b_id"))
+    .values(state="completed", completed_at=sa.bindparam("b_at"), completed_by_id=sa.bindparam("b_by"))
+)
+_CANCEL_TASK = (
+    sa.update(TASKS)
+    .where(TASKS.c.id == sa.bindparam("b_id"))
+    .values(state="cancelled", completed_at=sa.bindparam("b_at"))
+)
+_INSERT_TASKS = sa.insert(TASKS)
+_INSERT_CANDIDATES = sa.insert(CANDIDATES)
 
-def sync_tasks(
+
+@dataclass
+class TaskPlan:
+    """The task-row changes of one step."""
+
+    events: list[PendingEvent] = field(default_factory=list)
+    completed: dict[str, int] = field(default_factory=dict)
+    cancelled: list[str] = field(default_factory=list)
+    new_rows: list[dict[str, Any]] = field(default_factory=list)
+    candidate_rows: list[dict[str, Any]] = field(default_factory=list)
+    new_tasks: list[TaskInfo] = field(default_factory=list)
+
+
+def plan_tasks(
     session: sa.orm.Session,
     engine: Engine,
     access: AccessService,
@@ -28,74 +62,50 @@ def sync_tasks(
     snapshot: Snapshot,
     *,
     now: datetime,
-    parties: list[int],
     completed: dict[str, int],
     terminated: bool,
-) -> list[PendingEvent]:
-    """Close rows of tasks that are no longer READY, insert rows for new READY tasks.
-
-    ``completed`` maps the engine task ids the caller completed to the completing user's id.
-    Returns the history events for created and cancelled tasks.
-    """
-    existing: dict[str, tuple[str, str]] = {}
-    if loaded.lock_version > 0:
-        existing = {
-            r.id: (r.bpmn_id, r.title)
-            for r in session.execute(
-                sa.select(TASKS.c.id, TASKS.c.bpmn_id, TASKS.c.title).where(
-                    TASKS.c.instance_id == loaded.id, TASKS.c.state == "open"
-                )
-            )
-        }
+) -> TaskPlan:
+    """Which rows close (completed by ``completed``'s users, or cancelled) and which open."""
+    plan = TaskPlan()
     ready = {} if terminated else {t.id: t for t in snapshot.ready_tasks}
-    events = _close(session, existing, ready, completed, now)
-    new = [t for task_id, t in ready.items() if task_id not in existing]
-    if new:
-        events += _open(session, engine, access, loaded, new, now=now, parties=parties)
-    return events
-
-
-def _close(
-    session: sa.orm.Session,
-    existing: dict[str, tuple[str, str]],
-    ready: dict[str, ReadyTask],
-    completed: dict[str, int],
-    now: datetime,
-) -> list[PendingEvent]:
-    gone = [task_id for task_id in existing if task_id not in ready]
-    if not gone:
-        return []
-    session.execute(sa.delete(CANDIDATES).where(CANDIDATES.c.task_id.in_(gone)))
-    events = []
-    cancelled = [t for t in gone if t not in completed]
-    for task_id in gone:
+    for task_id, (bpmn_id, title) in loaded.open_before.items():
+        if task_id in ready:
+            continue
         if task_id in completed:
-            session.execute(
-                sa.update(TASKS)
-                .where(TASKS.c.id == task_id)
-                .values(state="completed", completed_at=now, completed_by_id=completed[task_id])
-            )
-    if cancelled:
-        session.execute(
-            sa.update(TASKS).where(TASKS.c.id.in_(cancelled)).values(state="cancelled", completed_at=now)
-        )
-        for task_id in cancelled:
-            bpmn_id, title = existing[task_id]
-            events.append(PendingEvent(now, None, "task_cancelled", task_id, bpmn_id, title))
-    return events
+            plan.completed[task_id] = completed[task_id]
+        else:
+            plan.cancelled.append(task_id)
+            plan.events.append(PendingEvent(now, None, "task_cancelled", task_id, bpmn_id, title))
+    new = [t for task_id, t in ready.items() if task_id not in loaded.open_before]
+    if new:
+        _plan_new(session, engine, access, loaded, new, plan, now)
+    return plan
 
 
-def _open(
+def write_tasks(session: sa.orm.Session, plan: TaskPlan, now: datetime) -> None:
+    conn = session.connection()
+    closed = [*plan.completed, *plan.cancelled]
+    if closed:
+        conn.execute(_DELETE_CANDIDATES, [{"b_id": t} for t in closed])
+    if plan.completed:
+        conn.execute(_COMPLETE_TASK, [{"b_id": t, "b_at": now, "b_by": u} for t, u in plan.completed.items()])
+    if plan.cancelled:
+        conn.execute(_CANCEL_TASK, [{"b_id": t, "b_at": now} for t in plan.cancelled])
+    if plan.new_rows:
+        conn.execute(_INSERT_TASKS, plan.new_rows)
+    if plan.candidate_rows:
+        conn.execute(_INSERT_CANDIDATES, plan.candidate_rows)
+
+
+def _plan_new(
     session: sa.orm.Session,
     engine: Engine,
     access: AccessService,
     loaded: LoadedInstance,
     new: list[ReadyTask],
-    *,
+    plan: TaskPlan,
     now: datetime,
-    parties: list[int],
-) -> list[PendingEvent]:
-    events = []
+) -> None:
     resolved: list[tuple[ReadyTask, Assignment, str | None]] = []
     for task in new:
         try:
@@ -105,14 +115,11 @@ def _open(
             assignment = Assignment(candidate_groups=(), assignee=None, due_at=None, priority=50)
             problem = exc.message
         resolved.append((task, assignment, problem))
-    usernames = {a.assignee for _, a, _ in resolved if a.assignee}
-    user_ids = _user_ids(session, usernames)
-    all_groups = tuple({g for _, a, _ in resolved for g in a.candidate_groups})
-    group_ids = access.group_ids(session, all_groups)
-    task_rows, candidate_rows = [], []
+    user_ids = _user_ids(session, {a.assignee for _, a, _ in resolved if a.assignee})
+    group_ids = access.group_ids(session, tuple({g for _, a, _ in resolved for g in a.candidate_groups}))
     for task, assignment, problem in resolved:
         assignee_id = user_ids.get(assignment.assignee) if assignment.assignee else None
-        task_rows.append(
+        plan.new_rows.append(
             {
                 "id": task.id,
                 "instance_id": loaded.id,
@@ -127,21 +134,38 @@ def _open(
                 "priority": assignment.priority,
                 "created_at": now,
                 "claimed_at": now if assignee_id else None,
-                "data": _json_safe(task.data),
+                "data": task.data,
             }
         )
-        for group in assignment.candidate_groups:
-            if group in group_ids:
-                for org in parties:
-                    candidate_rows.append(
-                        {
-                            "task_id": task.id,
-                            "group_id": group_ids[group],
-                            "organisation_id": org,
-                            "due_at": assignment.due_at,
-                            "priority": assignment.priority,
-                        }
-                    )
+        plan.candidate_rows.extend(
+            {
+                "task_id": task.id,
+                "group_id": group_ids[group],
+                "organisation_id": org,
+                "due_at": assignment.due_at,
+                "priority": assignment.priority,
+            }
+            for group in assignment.candidate_groups
+            if group in group_ids
+            for org in loaded.parties
+        )
+        plan.new_tasks.append(
+            TaskInfo(
+                id=task.id,
+                name=task.bpmn_id,
+                title=task.title,
+                process_instance_id=loaded.id,
+                process_key=loaded.process_key,
+                business_key=loaded.business_key,
+                assignee=assignment.assignee if assignee_id else None,
+                candidate_groups=assignment.candidate_groups,
+                created_at=now,
+                due_at=assignment.due_at,
+                priority=assignment.priority,
+                state="open",
+                claimed_at=now if assignee_id else None,
+            )
+        )
         data: dict[str, Any] = {"candidate_groups": list(assignment.candidate_groups)}
         if assignment.due_at:
             data["due_at"] = assignment.due_at.isoformat()
@@ -149,11 +173,7 @@ def _open(
             data["assignee"] = assignment.assignee
         if problem:
             data["assignment_error"] = problem
-        events.append(PendingEvent(now, None, "task_created", task.id, task.bpmn_id, task.title, data))
-    session.execute(sa.insert(TASKS), task_rows)
-    if candidate_rows:
-        session.execute(sa.insert(CANDIDATES), candidate_rows)
-    return events
+        plan.events.append(PendingEvent(now, None, "task_created", task.id, task.bpmn_id, task.title, data))
 
 
 def _user_ids(session: sa.orm.Session, usernames: set[str]) -> dict[str, int]:
@@ -161,16 +181,3 @@ def _user_ids(session: sa.orm.Session, usernames: set[str]) -> dict[str, int]:
         return {}
     rows = session.execute(sa.select(User.username, User.id).where(User.username.in_(usernames)))
     return {r.username: r.id for r in rows}
-
-
-def _json_safe(value: Any) -> Any:
-    """Task data as JSON: dates become ISO strings, anything else unknown its repr."""
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [_json_safe(v) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return repr(value)

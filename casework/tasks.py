@@ -15,11 +15,12 @@ from casework.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from casework.helpers import collect_effects
 from casework.history import PendingEvent, chain, write_events
 from casework.records import Actor, Page, TaskInfo
-from casework.runtime import MAX_PER_PAGE, RuntimeService, assignee_names, instance_info
+from casework.runtime import MAX_PER_PAGE, RuntimeService, assignee_names
 from casework.unit_of_work import unit_of_work
 from models import HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate, User
 
 SCOPES = ("mine", "candidate", "all")
+_SELECT_TASK = sa.select(HumanTask.__table__).where(HumanTask.__table__.c.id == sa.bindparam("id"))
 SUPERVISOR_GROUPS = ("gf", "admin")
 
 
@@ -127,11 +128,11 @@ class TaskService:
             self._require_open(task)
             if task.assignee_id == actor.user_id:
                 return task_info(task, {actor.user_id: actor.username})
-            if not self.access.is_candidate(session, actor, task_id):
+            if actor.is_admin and not self.access.is_candidate(session, actor, task_id):
                 raise NotFound("Aufgabe nicht gefunden.")
             now = self.clock.now()
             self._take(session, task, actor, now)
-            self._append(session, task, PendingEvent(now, actor.username, "task_claimed", task.id, task.bpmn_id, task.title))
+            self._append(session, task, _event(task, now, actor, "task_claimed"))
             return replace(task_info(task, {}), assignee=actor.username, claimed_at=now)
 
     def unclaim(self, task_id: str, *, actor: Actor) -> TaskInfo:
@@ -155,7 +156,7 @@ class TaskService:
             )
             if result.rowcount != 1:
                 raise Conflict("Die Aufgabe wurde inzwischen geändert.")
-            self._append(session, task, PendingEvent(now, actor.username, "task_unclaimed", task.id, task.bpmn_id, task.title))
+            self._append(session, task, _event(task, now, actor, "task_unclaimed"))
             return replace(task_info(task, {}), assignee=None, claimed_at=None)
 
     def assign(self, task_id: str, *, actor: Actor, username: str) -> TaskInfo:
@@ -206,9 +207,10 @@ class TaskService:
             now = self.clock.now()
             events = []
             if task.assignee_id is None:
-                if not self.access.is_candidate(session, actor, task_id):
+                # can_see_task admitted a non-assignee of an open task only as a candidate (or admin)
+                if actor.is_admin and not self.access.is_candidate(session, actor, task_id):
                     raise NotFound("Aufgabe nicht gefunden.")
-                events.append(PendingEvent(now, actor.username, "task_claimed", task.id, task.bpmn_id, task.title))
+                events.append(_event(task, now, actor, "task_claimed"))
             elif task.assignee_id != actor.user_id:
                 raise Conflict("Die Aufgabe ist jemand anderem zugewiesen.")
             loaded = self.runtime.load(session, task.instance_id)
@@ -222,23 +224,23 @@ class TaskService:
             events.append(PendingEvent(now, actor.username, "task_completed", task.id,
                                        task.bpmn_id, task.title, clean))
             loaded.events.extend(events)
-            self.runtime.persist(session, loaded, actor=actor, effects=effects,
-                                 completed={task_id: actor.user_id})
-            row = session.execute(
-                sa.select(ProcessInstance, ProcessDefinition.name)
-                .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
-                .where(ProcessInstance.id == loaded.id)
-            ).first()
-            open_rows = session.scalars(
-                sa.select(HumanTask).where(HumanTask.instance_id == loaded.id, HumanTask.state == "open")
-            ).all()
-            names = assignee_names(session, open_rows)
-            return instance_info(row[0], row[1], None, tuple(task_info(t, names) for t in open_rows))
+            snapshot, plan = self.runtime.persist(session, loaded, actor=actor, effects=effects,
+                                                  completed={task_id: actor.user_id})
+            still_open = [t for t in loaded.open_before if t != task_id and t not in plan.cancelled]
+            open_tasks = tuple(plan.new_tasks)
+            if still_open:  # parallel branches: their rows did not change, read them
+                rows = session.scalars(sa.select(HumanTask).where(HumanTask.id.in_(still_open))).all()
+                open_tasks = tuple(task_info(t, assignee_names(session, rows)) for t in rows) + open_tasks
+            return self.runtime.info(loaded, snapshot, open_tasks)
 
     # --- helpers ---------------------------------------------------------------------------
 
-    def _visible(self, session: sa.orm.Session, task_id: str, actor: Actor) -> HumanTask:
-        task = session.get(HumanTask, task_id) if isinstance(task_id, str) and len(task_id) <= 36 else None
+    def _visible(self, session: sa.orm.Session, task_id: str, actor: Actor) -> Any:
+        """The task row (a plain row, not an ORM object) if the actor may see it; the answer of the
+        visibility check of an open task that is not the actor's is the candidate check itself."""
+        task = None
+        if isinstance(task_id, str) and len(task_id) <= 36:
+            task = session.connection().execute(_SELECT_TASK, {"id": task_id}).first()
         if task is None or not self.access.can_see_task(session, actor, task):
             raise NotFound("Aufgabe nicht gefunden.")
         return task
@@ -279,6 +281,10 @@ class TaskService:
         if result.rowcount != 1:
             raise Conflict("Der Fall wurde inzwischen geändert; bitte erneut versuchen.")
         write_events(session, rows)
+
+
+def _event(task: Any, now: datetime, actor: Actor, action: str, data: dict[str, Any] | None = None) -> PendingEvent:
+    return PendingEvent(now, actor.username, action, task.id, task.bpmn_id, task.title, data)
 
 
 def task_info(

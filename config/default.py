@@ -10,7 +10,7 @@ DATABASE_URL = ""
 SECRET_KEY = ""
 
 # Hash method for passwords (werkzeug.security); tests use a cheaper one.
-PASSWORD_HASH_METHOD = "scrypt"
+PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
 
 # Lifetime of API bearer tokens in seconds.
 API_TOKEN_TTL = 8 * 3600

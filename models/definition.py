@@ -25,7 +25,8 @@ class ProcessDefinition(db.Model):  # type: ignore[name-defined,misc]
     # sha256 over the files the process needs; the spec cache is keyed by it
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     # {file name: XML text}: the BPMN file holding the process plus called processes and DMN tables
-    files: Mapped[dict[str, str]] = mapped_column(JSONType)
+    # deferred: read only when a version is parsed into the spec cache, not on every step
+    files: Mapped[dict[str, str]] = mapped_column(JSONType, deferred=True)
     bpmn_file: Mapped[str] = mapped_column(sa.String(255))
     starter_groups: Mapped[list[str]] = mapped_column(JSONType, default=list)
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)

@@ -40,6 +40,8 @@ class ProcessInstance(db.Model):  # type: ignore[name-defined,misc]
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # organisation ids of the case parties (copy of case_parties), read with the state on every step
+    parties: Mapped[list[int]] = mapped_column(JSONType, default=list)
     # head of the instance's history hash chain, so appending needs no extra read
     history_head: Mapped[str | None] = mapped_column(sa.String(64))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def clock() -> FrozenClock:
-    return FrozenClock(datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc))
+    return FrozenClock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +87,7 @@ def _clean_runtime(request: pytest.FixtureRequest) -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _reset_clock(clock: FrozenClock) -> None:
-    clock.set(datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, Request, current_app
@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from webapp.common import CurrentUser, services
 from webapp.extensions import login_manager
 
-TOKEN_SALT = "fallwerk-api-token"
+TOKEN_SALT = "fallwerk-api-token"  # noqa: S105 - a namespace, not a secret
 
 
 def init_app(app: Flask) -> None:
@@ -38,7 +38,7 @@ def issue_token(user_id: int) -> tuple[str, datetime]:
     """A signed, expiring bearer token for the API."""
     ttl = int(current_app.config["API_TOKEN_TTL"])
     token = _serializer().dumps({"uid": user_id})
-    return token, datetime.now(timezone.utc) + timedelta(seconds=ttl)
+    return token, datetime.now(UTC) + timedelta(seconds=ttl)
 
 
 def bearer_token(request: Request) -> str | None:

@@ -19,6 +19,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.task_spec import MultiInstanceTaskConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
 from SpiffWorkflow.bpmn.specs.defaults import ParallelMultiInstanceTask, SequentialMultiInstanceTask
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
@@ -39,11 +40,27 @@ Workflow: TypeAlias = BpmnWorkflow
 # Kept in the root task's internal_data, which SpiffWorkflow serializes, so an error reported by
 # step() is still visible after dump()/restore() in a later request.
 _ERROR_KEY = "fallwerk_error"
+
+
+class _StateOnlyWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
+    """Serializes an instance without its spec: specs live in the deployment cache (guide §5).
+
+    Converting the spec to a dict on every save only to drop it cost a third of each save.
+    """
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+
 # The camunda config, plus the standard multi-instance tasks our parser creates instead of camunda's.
 SERIALIZER_CONFIG = {
     **CAMUNDA_CONFIG,
     ParallelMultiInstanceTask: MultiInstanceTaskConverter,
     SequentialMultiInstanceTask: MultiInstanceTaskConverter,
+    BpmnWorkflow: _StateOnlyWorkflowConverter,
 }
 DEFAULT_PRIORITY = 50
 
@@ -153,8 +170,6 @@ class Engine:
     def dump(self, wf: Workflow) -> str:
         """The instance state as JSON, without the spec: specs come from the deployment cache."""
         state = self._serializer.to_dict(wf)
-        state.pop("spec", None)
-        state.pop("subprocess_specs", None)
         state[BpmnWorkflowSerializer.VERSION_KEY] = SERIALIZER_VERSION
         return json.dumps(state, default=_json_default, separators=(",", ":"))
 
@@ -279,6 +294,15 @@ class Engine:
             error_message=error["message"] if error else None,
             all_task_states=states,
         )
+
+    @staticmethod
+    def open_human_tasks(wf: Workflow) -> dict[str, tuple[str, str]]:
+        """READY human tasks as {task id: (bpmn id, title)}: the task rows that are open right now."""
+        return {
+            str(t.id): (t.task_spec.bpmn_id, t.task_spec.bpmn_name or t.task_spec.bpmn_id)
+            for t in _all_tasks(wf)
+            if t.task_spec.manual and t.state == TaskState.READY
+        }
 
     @staticmethod
     def _ready_task(task: SpiffTask, model: ProcessModel) -> ReadyTask:
