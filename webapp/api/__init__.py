@@ -1,0 +1,16 @@
+"""JSON API v1 (API.md) under /api/v1, and its readable reference page at /api/docs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from webapp.api.docs import docs_bp
+from webapp.api.routes import bp
+
+
+@bp.record_once
+def _register_docs(state: Any) -> None:
+    state.app.register_blueprint(docs_bp)
+
+
+__all__ = ["bp"]

@@ -1,0 +1,155 @@
+"""What the case pages show, gathered from the services (the routes stay one call long)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+
+from casework.errors import Forbidden, NotFound
+from casework.records import Actor, DefinitionInfo, FormSpec, HistoryEntry, InstanceInfo, Page
+from webapp.common import services
+from webapp.i18n import common_vocabulary
+
+STATUSES = ("running", "completed", "error", "terminated")
+
+
+def may_start(definition: DefinitionInfo, actor: Actor) -> bool:
+    """The UI offers a process to admins and to members of its starter groups."""
+    return actor.is_admin or bool(set(definition.starter_groups) & actor.groups)
+
+
+def case_vocabulary(process_key: str) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Field labels and option labels of a process's start form, to show its variables readably."""
+    labels, options = common_vocabulary()
+    try:
+        spec = services().repository.get_definition_with_form(process_key).start_form
+    except NotFound:
+        return labels, options
+    labels.update({f.name: f.label for f in spec.fields})
+    options.update({f.name: {o.value: o.label for o in f.options} for f in spec.fields if f.options})
+    return labels, options
+
+
+def visible_variables(variables: Mapping[str, Any]) -> dict[str, Any]:
+    """Case data worth showing: internal names (leading underscore) stay hidden."""
+    return {k: v for k, v in variables.items() if not k.startswith("_")}
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    process: str = ""
+    status: str = ""
+    business_key: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> CaseQuery:
+        status = args.get("status", "")
+        try:
+            page = max(1, int(args.get("page", "1")))
+        except ValueError:
+            page = 1
+        return cls(
+            (args.get("process") or "").strip()[:120],
+            status if status in STATUSES else "",
+            (args.get("business_key") or "").strip()[:200],
+            page,
+        )
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        values = {
+            "process": self.process,
+            "status": self.status,
+            "business_key": self.business_key,
+            "page": self.page,
+            **changes,
+        }
+        return {k: v for k, v in values.items() if v not in (None, "", 1)}
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.process or self.status or self.business_key)
+
+
+@dataclass(frozen=True)
+class CaseListView:
+    query: CaseQuery
+    cases: Page[InstanceInfo]
+    definitions: list[DefinitionInfo]
+
+
+def load_cases(actor: Actor, query: CaseQuery, per_page: int) -> CaseListView:
+    casework = services()
+    cases = casework.runtime.list(
+        actor=actor,
+        process_key=query.process or None,
+        status=query.status or None,
+        business_key=query.business_key or None,
+        page=query.page,
+        per_page=per_page,
+    )
+    return CaseListView(query, cases, casework.repository.list_definitions())
+
+
+@dataclass(frozen=True)
+class CaseView:
+    case: InstanceInfo
+    history: list[HistoryEntry]
+    labels: dict[str, str]
+    options: dict[str, dict[str, str]]
+    now: datetime
+    actor: Actor
+
+    @property
+    def variables(self) -> dict[str, Any]:
+        return visible_variables(self.case.variables)
+
+    def may_open(self, task: Any) -> bool:
+        """Link a task only for those who can open it: its assignee or its groups' members."""
+        if task.assignee:
+            return bool(task.assignee == self.actor.username or self.actor.is_admin)
+        return self.actor.is_admin or bool(set(task.candidate_groups) & self.actor.groups)
+
+
+def load_case(instance_id: str, actor: Actor) -> CaseView:
+    """A case, its history and the labels for its data.
+
+    Raises:
+        NotFound: unknown, or not visible to the actor.
+    """
+    casework = services()
+    case = casework.runtime.get(instance_id, actor=actor)
+    history = casework.runtime.list_history(instance_id, actor=actor)
+    labels, options = case_vocabulary(case.process_key)
+    return CaseView(case, history, labels, options, casework.clock.now(), actor)
+
+
+def startable(actor: Actor) -> list[DefinitionInfo]:
+    """The processes the actor may start, by name."""
+    found = [d for d in services().repository.list_definitions() if may_start(d, actor)]
+    return sorted(found, key=lambda d: d.name.casefold())
+
+
+def load_start(key: str, actor: Actor) -> tuple[DefinitionInfo, FormSpec]:
+    """A process the actor may start and its start form.
+
+    Raises:
+        NotFound: no such process.  Forbidden: the actor may not start it.
+    """
+    definition = services().repository.get_definition_with_form(key)
+    if not may_start(definition, actor):
+        raise Forbidden(_("You may not start this process."))
+    return definition, definition.start_form
+
+
+def literal_defaults(spec: FormSpec) -> dict[str, Any]:
+    """Start forms have no task data yet: only plain defaults (not ${expressions}) pre-fill them."""
+    return {
+        f.name: f.default
+        for f in spec.fields
+        if f.default is not None and not f.default.strip().startswith("${")
+    }

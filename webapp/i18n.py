@@ -1,0 +1,225 @@
+"""Localisation of the browser UI: compiled catalogs, German labels for codes, date formats.
+
+UI text is written as English msgids; ``translations/de/LC_MESSAGES/messages.po`` holds the
+German text, which is the default UI language. The ``.mo`` files are build artefacts: they are
+compiled here at start-up when missing or older than their ``.po`` (no ``pybabel`` step needed).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+log = logging.getLogger(__name__)
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+STATUS_LABELS = {
+    "running": _l("running"),
+    "completed": _l("completed"),
+    "error": _l("error"),
+    "terminated": _l("terminated"),
+}
+
+# one label per action of casework.history.ACTIONS
+ACTION_LABELS = {
+    "instance_started": _l("Case started"),
+    "instance_completed": _l("Case completed"),
+    "instance_terminated": _l("Case terminated"),
+    "instance_failed": _l("Error in the process"),
+    "task_created": _l("Task created"),
+    "task_claimed": _l("Task claimed"),
+    "task_unclaimed": _l("Task returned to the group"),
+    "task_assigned": _l("Task assigned"),
+    "task_completed": _l("Task completed"),
+    "task_cancelled": _l("Task cancelled"),
+    "notification": _l("Notification sent"),
+    "message_received": _l("Message received"),
+    "timer_fired": _l("Deadline reached"),
+}
+
+# the outcomes of the processes in DOMAIN.md §4
+OUTCOME_LABELS = {
+    "terminated": _l("Assignment ended"),
+    "objected": _l("Objection: the assignment continues"),
+    "resolved_by_traeger": _l("Resolved by the Träger"),
+    "decided": _l("Decided by the Kooperationsausschuss"),
+    "inadmissible_window": _l("Not admissible: outside the application period"),
+    "quorum_failed": _l("Required majority not reached"),
+    "incomplete": _l("Incomplete: commitments missing"),
+    "staff_commitment_insufficient": _l("Staff commitment insufficient"),
+    "not_suitable": _l("Not suitable"),
+    "land_refused": _l("Land refused consent"),
+    "admitted": _l("Admitted"),
+    "not_admitted": _l("Not admitted"),
+    "appointed": _l("Appointed"),
+    "appointed_by_tv": _l("Appointed by the Trägerversammlung"),
+    "appointed_by_rotation": _l("Appointed by rotation"),
+}
+
+# names every case or history entry may carry, whatever the process
+VARIABLE_LABELS = {
+    "land": _l("Land"),
+    "started_by": _l("Started by"),
+    "outcome": _l("Outcome"),
+    "version": _l("Version"),
+    "variables": _l("Data entered"),
+    "element": _l("Step"),
+    "error": _l("Message"),
+    "assignee": _l("Assigned to"),
+    "recipients": _l("Recipients"),
+    "subject": _l("Subject"),
+    "text": _l("Text"),
+    "type": _l("Kind"),
+}
+
+
+def common_vocabulary() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Labels for the names every case may carry, and the outcome labels as their options."""
+    labels = {name: str(label) for name, label in VARIABLE_LABELS.items()}
+    options = {
+        "outcome": {code: str(label) for code, label in OUTCOME_LABELS.items()},
+        "type": {"notify": str(_("Notification"))},
+    }
+    return labels, options
+
+
+def init_app(app: Flask) -> None:
+    """Compile the catalogs if needed and offer the formatting helpers to every template."""
+    compile_translations(TRANSLATIONS_DIR)
+    app.jinja_env.filters.update(
+        when=format_when,
+        day=format_day,
+        value=format_value,
+    )
+    app.jinja_env.globals.update(
+        current_locale=current_locale,
+        status_label=status_label,
+        action_label=action_label,
+        outcome_label=outcome_label,
+        priority_label=priority_label,
+    )
+
+
+def compile_translations(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
+    """Write ``messages.mo`` next to each ``messages.po`` that is newer; returns the files written.
+
+    A read-only installation with stale catalogs logs a warning instead of failing.
+    """
+    written = []
+    for po_path in sorted(directory.glob("*/LC_MESSAGES/*.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        try:
+            _compile(po_path, mo_path)
+        except OSError as exc:
+            log.warning("Could not compile %s: %s", po_path, exc)
+            continue
+        written.append(mo_path)
+    return written
+
+
+def _compile(po_path: Path, mo_path: Path) -> None:
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=po_path.parent.parent.name)
+    # write to a temporary file and rename: several workers may start at the same moment
+    fd, tmp_name = tempfile.mkstemp(dir=mo_path.parent, prefix=".messages-", suffix=".mo")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write_mo(handle, catalog)
+        os.replace(tmp_name, mo_path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+# --- template helpers ------------------------------------------------------------------------
+
+
+def current_locale() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "de"
+
+
+def format_when(value: datetime | None) -> str:
+    """A moment in the user's time zone (Europe/Berlin): 25.11.2026 10:00 in German."""
+    if value is None:
+        return ""
+    pattern = "dd.MM.yyyy HH:mm" if current_locale() == "de" else "d MMM yyyy, HH:mm"
+    return str(format_datetime(value, pattern))
+
+
+def format_day(value: date | str | None) -> str:
+    """A calendar date: 31.12.2026 in German."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if value is None:
+        return ""
+    pattern = "dd.MM.yyyy" if current_locale() == "de" else "d MMM yyyy"
+    if isinstance(value, datetime):
+        return str(format_datetime(value, pattern))
+    return str(format_date(value, pattern))
+
+
+def format_value(value: Any, options: Mapping[str, str] | None = None) -> str:
+    """A variable's value as a person reads it: Ja/Nein, dates, option labels, lists."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if isinstance(value, (int, float)):
+        text = str(value) if isinstance(value, int) else f"{value:g}"
+        return text.replace(".", ",") if current_locale() == "de" else text
+    if isinstance(value, str):
+        if options and value in options:
+            return options[value]
+        if _ISO_DATE.match(value):
+            return format_day(value)
+        if _ISO_DATETIME.match(value):
+            try:
+                return format_when(datetime.fromisoformat(value))
+            except ValueError:
+                return value
+        return value
+    if isinstance(value, (list, tuple)):
+        return ", ".join(format_value(v) for v in value) or "–"
+    return str(value)
+
+
+def status_label(status: str | None) -> str:
+    return str(STATUS_LABELS.get(status or "", status or "–"))
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
+def outcome_label(outcome: str | None) -> str:
+    if not outcome:
+        return "–"
+    return str(OUTCOME_LABELS.get(outcome, outcome))
+
+
+def priority_label(priority: int | None) -> str:
+    if priority is None or priority == 50:
+        return str(_("normal"))
+    return str(_("high") if priority > 50 else _("low"))

@@ -1,0 +1,124 @@
+"""What the inbox pages show, gathered from the services (the routes stay one call long)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from casework.errors import NotFound
+from casework.records import Actor, DefinitionInfo, FormSpec, InstanceInfo, Page, TaskInfo
+from webapp.cases.pages import case_vocabulary, visible_variables
+from webapp.common import services
+
+SCOPES = ("mine", "candidate")
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    """The inbox's GET parameters, cleaned: unknown values fall back to the defaults."""
+
+    scope: str = "mine"
+    process: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> InboxQuery:
+        scope = args.get("scope", "mine")
+        try:
+            page = max(1, int(args.get("page", "1")))
+        except ValueError:
+            page = 1
+        return cls(scope if scope in SCOPES else "mine", (args.get("process") or "").strip()[:120], page)
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """URL parameters for a link to this inbox view with ``changes`` applied."""
+        values = {"scope": self.scope, "process": self.process or None, "page": self.page, **changes}
+        return {k: v for k, v in values.items() if v not in (None, "", 1) or k == "scope"}
+
+
+@dataclass(frozen=True)
+class InboxView:
+    query: InboxQuery
+    tasks: Page[TaskInfo]
+    counts: dict[str, int]
+    definitions: list[DefinitionInfo]
+    now: datetime
+
+    def process_name(self, key: str) -> str:
+        return next((d.name for d in self.definitions if d.key == key), key)
+
+
+def load_inbox(actor: Actor, query: InboxQuery, per_page: int) -> InboxView:
+    """One page of the chosen tab, the other tab's count and the processes to filter by."""
+    casework = services()
+    process = query.process or None
+    tasks = casework.tasks.list(
+        actor=actor, scope=query.scope, process_key=process, page=query.page, per_page=per_page
+    )
+    other = "candidate" if query.scope == "mine" else "mine"
+    other_total = casework.tasks.list(actor=actor, scope=other, process_key=process, per_page=1).total
+    return InboxView(
+        query=query,
+        tasks=tasks,
+        counts={query.scope: tasks.total, other: other_total},
+        definitions=casework.repository.list_definitions(),
+        now=casework.clock.now(),
+    )
+
+
+@dataclass(frozen=True)
+class TaskView:
+    task: TaskInfo
+    case: InstanceInfo | None
+    process_name: str
+    labels: dict[str, str]
+    options: dict[str, dict[str, str]]
+    now: datetime
+    actor: Actor = field(repr=False)
+
+    @property
+    def is_open(self) -> bool:
+        return self.task.state == "open"
+
+    @property
+    def is_mine(self) -> bool:
+        return self.task.assignee == self.actor.username
+
+    @property
+    def can_complete(self) -> bool:
+        """Mine, or offered to me and free (completing claims it)."""
+        return self.is_open and (self.task.assignee is None or self.is_mine)
+
+    @property
+    def case_variables(self) -> dict[str, Any]:
+        return visible_variables(self.case.variables) if self.case else {}
+
+    @property
+    def overdue(self) -> bool:
+        return bool(self.is_open and self.task.due_at and self.task.due_at < self.now)
+
+
+def load_task(task_id: str, actor: Actor) -> TaskView:
+    """The task with its form, and its case when the actor may see the case.
+
+    Raises:
+        NotFound: the task is unknown or not visible to the actor.
+    """
+    casework = services()
+    task = casework.tasks.get(task_id, actor=actor)
+    case = casework.tasks.get_case_context(task_id, actor=actor)
+    if case is not None:
+        name = case.process_name
+    else:
+        try:
+            name = casework.repository.get_definition(task.process_key).name
+        except NotFound:
+            name = task.process_key
+    labels, options = case_vocabulary(task.process_key)
+    for spec_field in (task.form or FormSpec()).fields:
+        labels.setdefault(spec_field.name, spec_field.label)
+        if spec_field.options:
+            options.setdefault(spec_field.name, {o.value: o.label for o in spec_field.options})
+    return TaskView(task, case, name, labels, options, casework.clock.now(), actor)
