@@ -55,8 +55,8 @@ def fill(conn: sa.Connection, open_tasks: int, completed: int) -> tuple[list[int
     instance_ids = [str(uuid.UUID(int=rnd.getrandbits(128))) for _ in range(INSTANCES)]
     conn.execute(sa.text(
         "INSERT INTO process_instances (id, definition_id, process_key, definition_version, organisation_id, status, "
-        "state, serializer_version, lock_version, variables, started_at, updated_at) "
-        "VALUES (:id, :d, 'assignment_termination', 1, :o, 'running', '{}', 'bench', 1, '{}', :t, :t)"),
+        "state, serializer_version, lock_version, variables, parties, started_at, updated_at) "
+        "VALUES (:id, :d, 'assignment_termination', 1, :o, 'running', '{}', 'bench', 1, '{}', '[]', :t, :t)"),
         [{"id": iid, "d": def_id, "o": org_ids[i % ORGS], "t": now} for i, iid in enumerate(instance_ids)])
 
     def tasks(count: int, state: str) -> None:

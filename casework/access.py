@@ -123,8 +123,12 @@ class AccessService:
         """SQL condition on TaskCandidate: offered to one of the actor's (group, organisation) pairs."""
         if not actor.memberships:
             return sa.false()
-        return sa.tuple_(TaskCandidate.group_id, TaskCandidate.organisation_id).in_(
-            sorted(actor.memberships)
+        # an OR of equalities, not a row-value IN: SQLite uses the inbox index only for the former
+        return sa.or_(
+            *(
+                sa.and_(TaskCandidate.group_id == group, TaskCandidate.organisation_id == org)
+                for group, org in sorted(actor.memberships)
+            )
         )
 
     def is_candidate(self, session: sa.orm.Session, actor: Actor, task_id: str) -> bool:

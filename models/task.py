@@ -39,7 +39,8 @@ class HumanTask(db.Model):  # type: ignore[name-defined,misc]
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    data: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # the task's input data, for the task page; deferred so inbox queries never read it
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSONType, deferred=True)
 
 
 class TaskCandidate(db.Model):  # type: ignore[name-defined,misc]
