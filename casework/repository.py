@@ -6,6 +6,7 @@ import hashlib
 import threading
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +19,18 @@ from casework.unit_of_work import unit_of_work
 from models import Group, ProcessDefinition, db
 
 DEPLOYER_GROUPS = ("designer", "admin")
+_LATEST_HEAD = (
+    sa.select(
+        ProcessDefinition.id,
+        ProcessDefinition.key,
+        ProcessDefinition.version,
+        ProcessDefinition.content_hash,
+        ProcessDefinition.starter_groups,
+    )
+    .where(ProcessDefinition.key == sa.bindparam("key"))
+    .order_by(ProcessDefinition.version.desc())
+    .limit(1)
+)
 _LATEST = (
     sa.select(ProcessDefinition)
     .where(ProcessDefinition.key == sa.bindparam("key"))
@@ -258,6 +271,17 @@ class RepositoryService:
             ).first()
         if row is None:
             raise NotFound(f"Prozess '{key}' (Version {version or 'aktuell'}) ist nicht bereitgestellt.")
+        return row
+
+    def latest_head(self, session: sa.orm.Session, key: str) -> Any:
+        """The latest version's id, key, version, hash and starter groups, without the ORM (hot path).
+
+        Raises:
+            NotFound: no such process.
+        """
+        row = session.connection().execute(_LATEST_HEAD, {"key": key}).first()
+        if row is None:
+            raise NotFound(f"Prozess '{key}' ist nicht bereitgestellt.")
         return row
 
     def model_for(self, definition: ProcessDefinition) -> ProcessModel:

@@ -116,12 +116,12 @@ class RuntimeService:
         if variables is not None and not isinstance(variables, dict):
             raise ValidationFailed("Variablen müssen ein Objekt sein.", {"variables": "Kein Objekt"})
         with unit_of_work() as session:
-            definition = self.repository.find_row(session, process_key, None)
+            definition = self.repository.latest_head(session, process_key)
             if definition.starter_groups and not (
                 actor.is_admin or set(definition.starter_groups) & actor.groups
             ):
                 raise Forbidden("Sie dürfen diesen Prozess nicht starten.")
-            model = self.repository.model_for(definition)
+            model = self.repository.cache.get(session, definition.id, definition.content_hash, definition.key)
             owner = self._owner(actor, organisation_id)
             parties, land = self.access.parties_for(session, owner)
             data = self._start_data(model, variables or {}, actor, land)
