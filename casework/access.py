@@ -26,6 +26,22 @@ ADMIN_GROUP = "admin"
 _CANDIDATE_PAIRS = sa.select(TaskCandidate.group_id, TaskCandidate.organisation_id).where(
     TaskCandidate.task_id == sa.bindparam("task_id")
 )
+_ACTOR = (
+    sa.select(
+        User.id,
+        User.username,
+        User.display_name,
+        User.email,
+        User.active,
+        User.organisation_id,
+        Group.id.label("group_id"),
+        Group.name.label("group_name"),
+        Membership.organisation_id.label("membership_org"),
+    )
+    .outerjoin(Membership, Membership.user_id == User.id)
+    .outerjoin(Group, Group.id == Membership.group_id)
+    .where(User.id == sa.bindparam("id"))
+)
 _ORGANISATION_PARTIES = (
     sa.select(Organisation.land, OrganisationLink.related_id)
     .outerjoin(OrganisationLink, OrganisationLink.organisation_id == Organisation.id)
@@ -43,17 +59,14 @@ class AccessService:
     # --- actors ----------------------------------------------------------------------------
 
     def actor_for(self, session: sa.orm.Session, user_id: int) -> Actor | None:
-        """The actor of an active user, with all memberships loaded once."""
-        user = session.get(User, user_id)
-        if user is None or not user.active:
+        """The actor of an active user, with all memberships, in one query (it runs on every request)."""
+        rows = session.connection().execute(_ACTOR, {"id": user_id}).all()
+        if not rows or not rows[0].active:
             return None
-        rows = session.execute(
-            sa.select(Group.id, Group.name, Membership.organisation_id)
-            .join(Membership, Membership.group_id == Group.id)
-            .where(Membership.user_id == user_id)
-        ).all()
-        groups = frozenset(r.name for r in rows)
-        orgs = {r.organisation_id for r in rows}
+        user = rows[0]
+        rows = [r for r in rows if r.group_id is not None]
+        groups = frozenset(r.group_name for r in rows)
+        orgs = {r.membership_org for r in rows}
         if user.organisation_id is not None:
             orgs.add(user.organisation_id)
         return Actor(
@@ -61,7 +74,7 @@ class AccessService:
             username=user.username,
             display_name=user.display_name,
             groups=groups,
-            memberships=frozenset((r.id, r.organisation_id) for r in rows),
+            memberships=frozenset((r.group_id, r.membership_org) for r in rows),
             organisation_ids=frozenset(orgs),
             primary_organisation_id=user.organisation_id,
             is_admin=ADMIN_GROUP in groups,
