@@ -7,6 +7,10 @@ declares one is refused outright instead of being parsed "carefully".
 
 from __future__ import annotations
 
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as defused_fromstring
 from lxml import etree
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -48,10 +52,14 @@ def parse_xml(content: bytes) -> etree._Element:
     """
     if len(content) > MAX_FILE_BYTES:
         raise UnsafeXml(f"file is larger than {MAX_FILE_BYTES} bytes")
-    # Refuse before parsing: even with entity expansion off we don't want to walk a DTD.
-    head = content[:4096].lower()
-    if b"<!doctype" in head or b"<!entity" in content.lower():
-        raise UnsafeXml("DOCTYPE and ENTITY declarations are not allowed in BPMN/DMN files")
+    # defusedxml is the gate: it refuses DTDs, entity declarations and external references before
+    # lxml (which SpiffWorkflow needs) sees the bytes
+    try:
+        defused_fromstring(content, forbid_dtd=True)
+    except DefusedXmlException:
+        raise UnsafeXml("DOCTYPE and ENTITY declarations are not allowed in BPMN/DMN files") from None
+    except ParseError as exc:
+        raise UnsafeXml(f"not well-formed XML: {exc}") from None
     try:
         root = etree.fromstring(content, _parser())
     except etree.XMLSyntaxError as exc:
