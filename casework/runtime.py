@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +19,7 @@ from casework.history import HistoryService, PendingEvent, chain, write_events
 from casework.records import Actor, InstanceInfo, Page, TaskInfo
 from casework.repository import RepositoryService
 from casework.sync import TaskPlan, plan_tasks, write_tasks
-from casework.unit_of_work import unit_of_work
+from casework.unit_of_work import after_commit, unit_of_work
 from models import CaseParty, HumanTask, Organisation, ProcessDefinition, ProcessInstance
 
 SERIALIZER_VERSION = "spiff-3.2/camunda"
@@ -54,6 +56,44 @@ _SAVE_INSTANCE = (
         "state", "lock_version", "status", "variables", "outcome", "error_element", "error_message",
         "updated_at", "ended_at", "history_head")})
 )
+
+
+class LiveWorkflows:
+    """Workflows of recently written cases, kept in memory by (case, version) after commit.
+
+    Restoring a workflow costs more than anything else in a step and grows with its history, so the
+    next step of a case usually skips it. The stored version must equal the database's, so another
+    process's write is never missed; ``take`` removes the entry, so two threads never share a
+    workflow object, and a step that fails never puts its (half-changed) workflow back.
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        self._entries: OrderedDict[str, tuple[int, Any]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def take(self, instance_id: str, version: int) -> Any:
+        with self._lock:
+            entry = self._entries.pop(instance_id, None)
+        return entry[1] if entry is not None and entry[0] == version else None
+
+    def keep(self, instance_id: str, version: int, workflow: Any) -> None:
+        with self._lock:
+            self._entries[instance_id] = (version, workflow)
+            self._entries.move_to_end(instance_id)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def retag(self, instance_id: str, old: int, new: int) -> None:
+        """The case's version moved without a change to its workflow (a claim, say)."""
+        with self._lock:
+            entry = self._entries.get(instance_id)
+            if entry is not None and entry[0] == old:
+                self._entries[instance_id] = (new, entry[1])
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
 
 
 @dataclass
@@ -94,6 +134,7 @@ class RuntimeService:
         self.access = access
         self.history = history
         self.clock = clock
+        self.live = LiveWorkflows()
 
     # --- commands --------------------------------------------------------------------------
 
@@ -199,7 +240,9 @@ class RuntimeService:
         if row is None:
             raise NotFound("Fall nicht gefunden.")
         model = self.repository.cache.get(session, row.definition_id, row.content_hash, row.process_key)
-        workflow = self.engine.restore(model, row.state)
+        workflow = self.live.take(row.id, row.lock_version)
+        if workflow is None:
+            workflow = self.engine.restore(model, row.state)
         return LoadedInstance(
             id=row.id,
             lock_version=row.lock_version,
@@ -277,6 +320,9 @@ class RuntimeService:
         write_tasks(session, plan, now)
         write_events(session, rows)
         loaded.status, loaded.lock_version = status, loaded.lock_version + 1
+        if not ended:
+            version, workflow = loaded.lock_version, loaded.workflow
+            after_commit(session, lambda: self.live.keep(loaded.id, version, workflow))
         return snapshot, plan
 
     def info(self, loaded: LoadedInstance, snapshot: Snapshot, open_tasks: tuple[TaskInfo, ...]) -> InstanceInfo:

@@ -16,7 +16,7 @@ from casework.helpers import collect_effects
 from casework.history import PendingEvent, chain, write_events
 from casework.records import Actor, Page, TaskInfo
 from casework.runtime import MAX_PER_PAGE, RuntimeService, assignee_names
-from casework.unit_of_work import unit_of_work
+from casework.unit_of_work import after_commit, unit_of_work
 from models import HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate, User
 
 SCOPES = ("mine", "candidate", "all")
@@ -281,6 +281,7 @@ class TaskService:
         if result.rowcount != 1:
             raise Conflict("Der Fall wurde inzwischen geändert; bitte erneut versuchen.")
         write_events(session, rows)
+        after_commit(session, lambda: self.runtime.live.retag(task.instance_id, version, version + 1))
 
 
 def _event(task: Any, now: datetime, actor: Actor, action: str, data: dict[str, Any] | None = None) -> PendingEvent:

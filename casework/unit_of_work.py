@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy.exc import OperationalError
@@ -14,6 +14,7 @@ from models import db
 # Execution option read by the SQLite "begin" hook (webapp/extensions.py): writers take the
 # database lock at BEGIN, so a read-then-write transaction never fails on lock upgrade.
 WRITE_OPTION = "fallwerk_write"
+_HOOKS = "fallwerk_after_commit"
 
 
 @contextmanager
@@ -30,6 +31,8 @@ def unit_of_work(*, write: bool = True) -> Iterator[Session]:
         session.commit()
     if write:
         session.connection(execution_options={WRITE_OPTION: True})
+    hooks: list[Callable[[], None]] = []
+    session.info[_HOOKS] = hooks
     try:
         yield session
         session.commit()
@@ -41,6 +44,15 @@ def unit_of_work(*, write: bool = True) -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+    finally:
+        session.info.pop(_HOOKS, None)
+    for hook in hooks:
+        hook()
+
+
+def after_commit(session: Session, hook: Callable[[], None]) -> None:
+    """Run ``hook`` once the current unit of work has committed (never after a rollback)."""
+    session.info[_HOOKS].append(hook)
 
 
 def _is_lock_conflict(exc: OperationalError) -> bool:

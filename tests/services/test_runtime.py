@@ -187,3 +187,30 @@ def test_admin_terminates_a_case(casework, actor):
     assert casework.tasks.list(actor=actor("gf")).total == 0
     with pytest.raises(Conflict):
         casework.runtime.terminate(case.id, actor=actor("admin"), reason="nochmal")
+
+
+def test_a_second_process_writing_the_case_is_never_missed(casework, actor, app):
+    """Each app process keeps recently written workflows in memory; the version check makes a
+    write by another process win over the stale copy."""
+    from casework import Casework
+
+    other_process = Casework(clock=casework.clock, password_method="pbkdf2:sha256:1000")
+    case = start_termination(casework, actor("mitarbeiterin"))  # this process keeps the workflow
+    review = only_task(case)
+    after = other_process.tasks.complete(review.id, actor=actor("gf"), data={"decision": "no_objection"})
+    record = only_task(after, "record_termination")
+    # this process's copy still sits at review_request: it must not be used
+    done = casework.tasks.complete(record.id, actor=actor("personal.ba"), data={"end_date": "2027-01-31"})
+    assert (done.status, done.outcome) == ("completed", "terminated")
+    with pytest.raises(Conflict):
+        casework.tasks.complete(review.id, actor=actor("gf"), data={"decision": "objection",
+                                                                    "objection_reason": "zu spät"})
+
+
+def test_a_failed_step_does_not_leave_a_changed_workflow_in_memory(casework, actor):
+    case = start_termination(casework, actor("mitarbeiterin"))
+    review = only_task(case)
+    with pytest.raises(ValidationFailed):
+        casework.tasks.complete(review.id, actor=actor("gf"), data={"decision": "objection"})
+    done = casework.tasks.complete(review.id, actor=actor("gf"), data={"decision": "no_objection"})
+    assert only_task(done).name == "record_termination"
