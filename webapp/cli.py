@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
 from sqlalchemy import inspect
+from sqlalchemy.exc import SQLAlchemyError
 
 from casework.demo import create_demo_world, create_groups
 from casework.errors import Conflict, DefinitionInvalid
@@ -74,7 +75,14 @@ def _deploy(path: Path) -> None:
 def deploy_on_startup(app: Flask) -> None:
     """Deploy workflows/ when the schema exists; several processes starting at once is fine."""
     with app.app_context():
-        if not inspect(db.engine).has_table("process_definitions"):
+        try:
+            ready = inspect(db.engine).has_table("process_definitions")
+        except SQLAlchemyError as exc:
+            # serve anyway: /healthz then answers 503 until the database is back
+            app.logger.error("Datenbank nicht erreichbar; nichts bereitgestellt: %s", exc)
+            db.session.remove()
+            return
+        if not ready:
             app.logger.warning("Datenbank ist nicht eingerichtet: 'flask --app app setup' ausführen.")
             return
         try:

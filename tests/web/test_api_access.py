@@ -100,10 +100,14 @@ def test_malformed_json_is_400(client: Any, api: Any, body: bytes) -> None:
     assert_error(response, 400, "malformed_json")
 
 
-@pytest.mark.parametrize("body", [{}, {"username": "gf"}, {"username": 1, "password": "demo"}])
-def test_token_without_credentials_is_400(client: Any, body: dict[str, Any]) -> None:
-    error = assert_error(client.post("/api/v1/auth/token", json=body), 400, "bad_request")
-    assert error["details"]["fields"]
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [({}, {"username", "password"}), ({"username": "gf"}, {"password"}), ({"username": 1, "password": "demo"}, {"username"})],
+)
+def test_token_without_credentials_is_422_naming_the_fields(client: Any, body: dict[str, Any], named: set[str]) -> None:
+    # well-formed JSON with missing or wrong fields is invalid data (422 + details.fields), not malformed JSON (400)
+    error = assert_error(client.post("/api/v1/auth/token", json=body), 422, "validation_failed")
+    assert set(error["details"]["fields"]) == named
 
 
 def test_session_cookie_works_but_unsafe_methods_need_the_csrf_header(browser: Any) -> None:
@@ -304,3 +308,21 @@ def test_assign_is_for_supervisors(api: Any) -> None:
     )
     assigned = gf.post(f"/api/v1/tasks/{task_id}/assign", json={"username": "gf"})
     assert assigned.status_code == 200 and assigned.json["assignee"] == "gf"
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "message"),
+    [
+        ("/api/v1/tasks?per_page=201", "per_page", "Ganze Zahl von 1 bis 200 erwartet."),
+        ("/api/v1/tasks?page=0", "page", "Ganze Zahl ab 1 erwartet."),
+        ("/api/v1/process-definitions/assignment_termination?version=x", "version", "Ganze Zahl ab 1 erwartet."),
+    ],
+)
+def test_bad_query_numbers_are_422_naming_the_parameter(api: Any, path: str, field: str, message: str) -> None:
+    error = assert_error(api("gf").get(path), 422, "validation_failed")
+    assert error["details"]["fields"] == {field: message}
+
+
+def test_per_page_200_is_allowed(api: Any) -> None:
+    page = api("gf").get("/api/v1/tasks?per_page=200")
+    assert page.status_code == 200 and page.json["per_page"] == 200

@@ -104,6 +104,8 @@ def test_deploy_versions(api: Any) -> None:
     assert "überarbeitet" not in old_xml
     versions = employee.get("/api/v1/process-definitions/api_simple/versions").json
     assert [v["version"] for v in versions["items"]] == [2, 1]
+    # each version with its own start form, not an empty one (regression)
+    assert [[f["name"] for f in v["start_form"]["fields"]] for v in versions["items"]] == [["note"], ["note"]]
 
     # the old case still runs on version 1
     reviewer = api("tv.ba1")

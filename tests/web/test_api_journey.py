@@ -171,3 +171,48 @@ def test_traeger_notice_ends_three_months_later_without_shift(api: Any) -> None:
     final = done.json["process_instance"]
     assert final["outcome"] == "terminated"
     assert final["variables"]["end_date"] == "2026-02-28"
+
+
+def test_record_termination_left_empty_takes_the_requested_end_date(api: Any) -> None:
+    """DOMAIN §4.1: end_date defaults to the requested date; over the API a field left out of data
+    takes the value the form shows, as in the browser (regression: it was 422 'Pflichtfeld')."""
+    employee, gf, hr = api("mitarbeiterin"), api("gf"), api("personal.kommune")
+    case = start_case(employee, employee_request(employer="gemeinde", requested_end_date="2027-03-31"))
+    review = offered_task(gf, case["id"])
+    assert gf.post(f"/api/v1/tasks/{review['id']}/complete", json={"data": {"decision": "no_objection"}}).status_code == 200
+
+    record = offered_task(hr, case["id"])
+    assert record["candidate_groups"] == ["hr_kommune"]
+    done = hr.post(f"/api/v1/tasks/{record['id']}/complete", json={"data": {}})
+    assert done.status_code == 200, done.json
+    final = done.json["process_instance"]
+    assert (final["status"], final["outcome"]) == ("completed", "terminated")
+    assert final["variables"]["end_date"] == "2027-03-31"
+
+
+def test_traeger_record_termination_with_empty_data_keeps_the_computed_end(api: Any) -> None:
+    hr = api("personal.ba")
+    case = start_case(
+        hr,
+        {"initiator": "traeger", "employee_name": "Max Muster", "employer": "ba", "notice_date": "2025-11-30"},
+    )
+    record = offered_task(hr, case["id"])
+    assert record["candidate_groups"] == ["hr_ba"]
+    done = hr.post(f"/api/v1/tasks/{record['id']}/complete", json={"data": {}})
+    assert done.status_code == 200, done.json
+    assert done.json["process_instance"]["outcome"] == "terminated"
+    assert done.json["process_instance"]["variables"]["end_date"] == "2026-02-28"
+
+
+def test_explicit_values_still_win_over_form_defaults(api: Any) -> None:
+    employee, gf, hr = api("mitarbeiterin"), api("gf"), api("personal.ba")
+    case = start_case(employee, employee_request(employer="ba"))
+    review = offered_task(gf, case["id"])
+    gf.post(f"/api/v1/tasks/{review['id']}/complete", json={"data": {"decision": "no_objection"}})
+    record = offered_task(hr, case["id"])
+    cleared = hr.post(f"/api/v1/tasks/{record['id']}/complete", json={"data": {"end_date": None}})
+    assert cleared.status_code == 422 and set(cleared.json["details"]["fields"]) == {"end_date"}
+    done = hr.post(f"/api/v1/tasks/{record['id']}/complete", json={"data": {"end_date": "2026-12-31"}})
+    assert done.json["process_instance"]["variables"]["end_date"] == "2026-12-31"
+    # a task the caller may not see is still 404, before and after the defaults are looked up
+    assert api("ihk").post(f"/api/v1/tasks/{record['id']}/complete", json={"data": {}}).status_code == 404

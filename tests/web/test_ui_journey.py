@@ -220,3 +220,31 @@ def test_start_is_forbidden_for_those_not_in_the_starter_groups(browser: Any) ->
     refused = gf.submit("/cases/new/assignment_termination", {"initiator": "employee"}, page_url="/cases/new")
     assert refused.status_code == 403
     assert gf.get("/cases/new/no_such_process").status_code == 404
+
+
+def test_case_page_names_task_form_data_and_history_keys(browser: Any) -> None:
+    """Regression: data entered in task forms showed as raw names ("decision no_objection",
+    "end_date"), and task_created history data as "candidate_groups" / "due_at"."""
+    employee = browser("mitarbeiterin")
+    case_id = start_via_form(employee, business_key="ZW-2026-019")
+    gf = browser("gf")
+    task_id = task_in_list(gf.get("/?scope=candidate").text, "Antrag prüfen")
+    assert gf.submit(f"/tasks/{task_id}", {"decision": "no_objection", "objection_reason": ""}).status_code == 302
+
+    hr = browser("personal.ba")
+    record_id = task_in_list(hr.get("/?scope=candidate").text, "Beendigung erfassen")
+    record = hr.get(f"/tasks/{record_id}")
+    case_box = record.text[record.text.index('id="case-title"') : record.text.index('id="work-title"')]
+    assert "<dt>Entscheidung</dt>" in case_box and "Kein Widerspruch" in case_box
+    assert "no_objection" not in case_box
+
+    shown = employee.get(f"/cases/{case_id}")
+    data = shown.text[shown.text.index('id="data-title"') : shown.text.index('id="tasks-title"')]
+    assert "<dt>Entscheidung</dt>" in data and "Kein Widerspruch" in data
+    history = shown.text[shown.text.index('id="history-title"') :]
+    assert "<dt>Gruppen</dt>" in history and "<dt>Fällig</dt>" in history
+    for raw in ("<dt>decision</dt>", "<dt>candidate_groups</dt>", "<dt>due_at</dt>", "no_objection"):
+        assert raw not in shown.text
+
+    english = employee.get(f"/cases/{case_id}", headers={"Accept-Language": "en"})
+    assert "<dt>Groups</dt>" in english.text and "<dt>Due</dt>" in english.text

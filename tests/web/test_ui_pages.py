@@ -194,6 +194,30 @@ def test_english_ui_by_accept_language(browser: Any, backstage: Backstage) -> No
     assert '<html lang="de">' in german.text and "Posteingang" in german.text
 
 
+def test_english_pages_do_not_show_the_services_german_messages(browser: Any, backstage: Backstage) -> None:
+    """Regression: the English 404/409 pages and flashes showed "Fall nicht gefunden." and the like."""
+    case = start_case(backstage)
+    task = only_task(case, "review_request")
+    gf = browser("gf")
+    english = {"Accept-Language": "en"}
+    missing_case = gf.get("/cases/not-a-case", headers=english)
+    assert missing_case.status_code == 404
+    assert "not visible to you" in missing_case.text and "nicht gefunden" not in missing_case.text
+    missing_task = gf.get("/tasks/not-a-task", headers=english)
+    assert missing_task.status_code == 404 and "nicht gefunden" not in missing_task.text
+    assert "Fall nicht gefunden." in gf.get("/cases/not-a-case").text  # German pages keep the precise text
+
+    with backstage.services() as casework:
+        casework.tasks.complete(
+            task.id, actor=backstage.actor("gf"), data={"decision": "objection", "objection_reason": "x"}
+        )
+    token = csrf_token(gf.get("/", headers=english).text)
+    refused = gf.client.post(f"/tasks/{task.id}/claim", data={"csrf_token": token}, headers=english)
+    assert refused.status_code == 302
+    flashed = gf.get(refused.headers["Location"], headers=english).text
+    assert "in the meantime" in flashed and "bereits erledigt" not in flashed
+
+
 # --- inbox: tabs, filter, paging, dates --------------------------------------------------------
 
 

@@ -374,10 +374,11 @@ def paths() -> dict[str, dict[str, Any]]:
                 "auth",
                 ("200", "A token", ref("Token")),
                 public=True,
-                errors=("400", "401"),
+                errors=("400", "401", "422"),
                 body=json_body("TokenRequest"),
                 description=(
-                    "401 is the same answer for an unknown user and a wrong password. No CSRF token needed."
+                    "401 is the same answer for an unknown user and a wrong password; 422 names a missing "
+                    "username or password in details.fields. No CSRF token needed."
                 ),
             )
         },
@@ -524,6 +525,10 @@ def paths() -> dict[str, dict[str, Any]]:
                 params=[TASK_ID],
                 body=json_body("CompleteRequest"),
                 errors=("400", "404", "409", "422"),
+                description=(
+                    "A form field left out of data takes the value the form shows (form.values of "
+                    "GET /tasks/{id}), e.g. a default; send null to leave it empty."
+                ),
             )
         },
     }

@@ -26,7 +26,7 @@ from casework.errors import (
     ScriptFailed,
     ValidationFailed,
 )
-from casework.records import Page
+from casework.records import Actor, Page
 from webapp import auth_setup
 from webapp.api import serialise
 from webapp.api.openapi import build_document
@@ -224,10 +224,8 @@ def int_arg(name: str, default: int | None, *, maximum: int | None = None) -> in
     text = raw.strip()
     value = int(text) if text.isascii() and text.isdigit() else 0
     if value < 1 or (maximum is not None and value > maximum):
-        limit = f" bis {maximum}" if maximum else ""
-        raise ValidationFailed(
-            f"Ungültiger Parameter '{name}'.", {name: f"Ganze Zahl von 1{limit} erwartet."}
-        )
+        expected = f"Ganze Zahl von 1 bis {maximum} erwartet." if maximum else "Ganze Zahl ab 1 erwartet."
+        raise ValidationFailed(f"Ungültiger Parameter '{name}'.", {name: expected})
     return value
 
 
@@ -295,7 +293,8 @@ def issue_token() -> Response:
         n: "Pflichtfeld (Zeichenkette)." for n, v in credentials.items() if not isinstance(v, str) or not v
     }
     if missing:
-        raise ApiError("bad_request", 400, fields=missing)
+        # invalid data, not malformed JSON: 422 with details.fields, as everywhere in the API
+        raise ApiError("validation_failed", 422, fields=missing)
     found = services().directory.authenticate(credentials["username"], credentials["password"])
     if found is None:
         raise ApiError("invalid_credentials", 401)
@@ -332,7 +331,10 @@ def get_definition(key: str) -> Response:
 
 @bp.get("/process-definitions/<key>/versions")
 def list_versions(key: str) -> Response:
-    return jsonify(serialise.items(services().repository.list_versions(key), serialise.definition))
+    """Every version, newest first, each with its own start form (as the single-version answer)."""
+    repository = services().repository
+    versions = [repository.get_definition_with_form(key, d.version) for d in repository.list_versions(key)]
+    return jsonify(serialise.items(versions, serialise.definition))
 
 
 @bp.get("/process-definitions/<key>/bpmn")
@@ -434,9 +436,21 @@ def assign_task(task_id: str) -> Response:
 
 @bp.post("/tasks/<task_id>/complete")
 def complete_task(task_id: str) -> Response:
+    """A field left out of ``data`` takes the value the task's form shows (``form.values``), as in the
+    browser, where the form comes pre-filled: e.g. ``end_date`` defaults to the requested date."""
+    who = actor()
     data = json_body().get("data", {})
-    info = services().tasks.complete(task_id, actor=actor(), data=data)
+    if isinstance(data, dict):
+        data = with_form_defaults(task_id, who, data)
+    info = services().tasks.complete(task_id, actor=who, data=data)
     return jsonify({"process_instance": serialise.instance(info)})
+
+
+def with_form_defaults(task_id: str, who: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` plus the form's current values for the fields it leaves out (an explicit null stays)."""
+    defaults = services().tasks.get(task_id, actor=who).form_values or {}
+    missing = {name: value for name, value in defaults.items() if name not in data}
+    return {**missing, **data} if missing else data
 
 
 __all__ = ["bp", "error_response"]

@@ -10,7 +10,8 @@ from typing import Any
 from flask_babel import gettext as _
 
 from casework.errors import Forbidden, NotFound
-from casework.records import Actor, DefinitionInfo, FormSpec, HistoryEntry, InstanceInfo, Page
+from casework.records import Actor, DefinitionInfo, FormField, FormSpec, HistoryEntry, InstanceInfo, Page
+from casework.unit_of_work import unit_of_work
 from webapp.common import services
 from webapp.i18n import common_vocabulary
 
@@ -22,16 +23,35 @@ def may_start(definition: DefinitionInfo, actor: Actor) -> bool:
     return actor.is_admin or bool(set(definition.starter_groups) & actor.groups)
 
 
-def case_vocabulary(process_key: str) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
-    """Field labels and option labels of a process's start form, to show its variables readably."""
+def case_vocabulary(
+    process_key: str, version: int | None = None
+) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Field and option labels of a process's forms -- the start form and every task form of that
+    version -- to show its variables and history readably (``decision`` as "Entscheidung")."""
     labels, options = common_vocabulary()
-    try:
-        spec = services().repository.get_definition_with_form(process_key).start_form
-    except NotFound:
-        return labels, options
-    labels.update({f.name: f.label for f in spec.fields})
-    options.update({f.name: {o.value: o.label for o in f.options} for f in spec.fields if f.options})
+    labels.update(history_labels())
+    for spec_field in form_fields(process_key, version):
+        labels[spec_field.name] = spec_field.label
+        if spec_field.options:
+            options[spec_field.name] = {o.value: o.label for o in spec_field.options}
     return labels, options
+
+
+def history_labels() -> dict[str, str]:
+    """Names the engine writes into history entries (task_created), in the request's language."""
+    return {"candidate_groups": _("Groups"), "due_at": _("Due")}
+
+
+def form_fields(process_key: str, version: int | None = None) -> list[FormField]:
+    """Every form field of a process version, task forms first, the start form last (it wins)."""
+    repository = services().repository
+    try:
+        with unit_of_work(write=False) as session:
+            model = repository.model_for(repository.find_row(session, process_key, version))
+    except NotFound:
+        return []
+    fields = [f for meta in model.user_tasks.values() for f in meta.form.fields]
+    return fields + list(model.start_form.fields)
 
 
 def visible_variables(variables: Mapping[str, Any]) -> dict[str, Any]:
@@ -124,7 +144,7 @@ def load_case(instance_id: str, actor: Actor) -> CaseView:
     casework = services()
     case = casework.runtime.get(instance_id, actor=actor)
     history = casework.runtime.list_history(instance_id, actor=actor)
-    labels, options = case_vocabulary(case.process_key)
+    labels, options = case_vocabulary(case.process_key, case.version)
     return CaseView(case, history, labels, options, casework.clock.now(), actor)
 
 

@@ -116,7 +116,7 @@ def load_task(task_id: str, actor: Actor) -> TaskView:
             name = casework.repository.get_definition(task.process_key).name
         except NotFound:
             name = task.process_key
-    labels, options = case_vocabulary(task.process_key)
+    labels, options = case_vocabulary(task.process_key, case.version if case is not None else None)
     for spec_field in (task.form or FormSpec()).fields:
         labels.setdefault(spec_field.name, spec_field.label)
         if spec_field.options:

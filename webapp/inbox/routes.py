@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from casework.errors import Conflict, ValidationFailed
 from casework.records import FormSpec
 from webapp.common import actor, services
+from webapp.errors import ui_message
 from webapp.forms import BaseForm, build_form
 from webapp.inbox import bp
 from webapp.inbox.pages import InboxQuery, TaskView, load_inbox, load_task
@@ -34,7 +35,7 @@ def task(task_id: str) -> Response | tuple[str, int]:
             except ValidationFailed as exc:
                 form.form_errors.extend(form.apply_errors(exc.fields))
             except Conflict as exc:
-                flash(exc.message, "error")
+                flash(ui_message(exc), "error")
                 return redirect(url_for("inbox.index"))
             else:
                 flash(_("Task completed: %(title)s", title=view.task.title), "success")
@@ -51,7 +52,7 @@ def claim(task_id: str) -> Response:
     try:
         task = services().tasks.claim(task_id, actor=actor())
     except Conflict as exc:
-        flash(exc.message, "error")
+        flash(ui_message(exc), "error")
         return redirect(url_for("inbox.index", scope="candidate"))
     flash(_("You have claimed the task “%(title)s”.", title=task.title), "success")
     return redirect(url_for("inbox.task", task_id=task.id))
@@ -62,7 +63,7 @@ def unclaim(task_id: str) -> Response:
     try:
         task = services().tasks.unclaim(task_id, actor=actor())
     except Conflict as exc:
-        flash(exc.message, "error")
+        flash(ui_message(exc), "error")
         return redirect(url_for("inbox.index"))
     flash(_("The task “%(title)s” is back with the group.", title=task.title), "success")
     return redirect(url_for("inbox.index"))
