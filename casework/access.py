@@ -9,7 +9,6 @@ import sqlalchemy as sa
 
 from casework.records import Actor
 from models import (
-    CaseParty,
     Group,
     HumanTask,
     Membership,
@@ -54,6 +53,8 @@ class AccessService:
 
     def __init__(self) -> None:
         self._group_ids: dict[str, int] = {}
+        self._supervisors: dict[str, set[str]] | None = None
+        self._org_names: dict[int, str] = {}
         self._lock = threading.Lock()
 
     # --- actors ----------------------------------------------------------------------------
@@ -81,6 +82,19 @@ class AccessService:
             email=user.email,
         )
 
+    def organisation_name(self, organisation_id: int | None) -> str | None:
+        """Organisation names never change under a running app often enough to re-read them per step."""
+        if organisation_id is None:
+            return None
+        name = self._org_names.get(organisation_id)
+        if name is None:
+            from models import db
+
+            name = db.session().scalar(sa.select(Organisation.name).where(Organisation.id == organisation_id))
+            if name is not None:
+                self._org_names[organisation_id] = name
+        return name
+
     # --- groups ----------------------------------------------------------------------------
 
     def group_ids(self, session: sa.orm.Session, names: tuple[str, ...]) -> dict[str, int]:
@@ -95,33 +109,92 @@ class AccessService:
     def forget_groups(self) -> None:
         with self._lock:
             self._group_ids = {}
+            self._supervisors = None
+
+    def supervised_groups(self, actor: Actor) -> frozenset[str]:
+        """Names of the groups whose supervisor group the actor belongs to (gf supervises hr_ba, ...)."""
+        supervisors = self._supervisors
+        if supervisors is None:
+            from models import db  # a cache filled on first use, outside any unit of work
+
+            supervisor = sa.orm.aliased(Group)
+            rows = db.session().execute(
+                sa.select(Group.name, supervisor.name).join(supervisor, supervisor.id == Group.supervisor_group_id)
+            ).all()
+            supervisors = {}
+            for group, supervisor in rows:
+                supervisors.setdefault(supervisor, set()).add(group)
+            self._supervisors = supervisors
+        return frozenset(g for s in actor.groups for g in supervisors.get(s, ()))
+
+    def supervises(self, actor: Actor, candidate_groups: Any) -> bool:
+        return bool(self.supervised_groups(actor) & set(candidate_groups or ()))
+
+    def _supervises_clause(self, actor: Actor, supervised: frozenset[str]) -> Any:
+        """Open tasks of a supervised group in a case one of the actor's organisations takes part in."""
+        return sa.exists().where(
+            HumanTask.instance_id == ProcessInstance.id,
+            HumanTask.state == "open",
+            HumanTask.id.in_(
+                sa.select(TaskCandidate.task_id).where(
+                    TaskCandidate.group_id.in_(sa.select(Group.id).where(Group.name.in_(sorted(supervised)))),
+                    TaskCandidate.organisation_id.in_(sorted(actor.organisation_ids)),
+                )
+            ),
+        )
 
     # --- cases -----------------------------------------------------------------------------
 
     @staticmethod
     def parties_for(session: sa.orm.Session, organisation_id: int | None) -> tuple[list[int], str | None]:
-        """The case parties (the owning organisation and the ones linked to it) and the owner's Land."""
+        """The case parties and the owner's Land.
+
+        Parties are the owning organisation, the ones linked to it and theirs in turn (two hops): a
+        case the Agentur starts for a Jobcenter's staff reaches the Kreis's HR through the Jobcenter.
+        Tasks are offered to the candidate groups' members in these organisations.
+        """
         if organisation_id is None:
             return [], None
         rows = session.connection().execute(_ORGANISATION_PARTIES, {"id": organisation_id}).all()
         land = rows[0].land if rows else None
-        related = {r.related_id for r in rows if r.related_id is not None} - {organisation_id}
+        near = {r.related_id for r in rows if r.related_id is not None}
+        far: set[int] = set()
+        if near:
+            far = set(session.scalars(
+                sa.select(OrganisationLink.related_id).where(OrganisationLink.organisation_id.in_(sorted(near)))
+            ))
+        related = (near | far) - {organisation_id}
         return [organisation_id, *sorted(related)], land
 
-    @staticmethod
-    def instance_visible_clause(actor: Actor) -> Any:
-        """SQL condition on ProcessInstance: a party organisation, or the actor took part."""
+    def instance_visible_clause(self, actor: Actor) -> Any:
+        """SQL condition on ProcessInstance (DOMAIN.md §2): a case of one of the actor's organisations,
+        or one they take part in — started it, hold or completed one of its tasks, or are offered one.
+
+        Linked organisations (a Jobcenter's Träger) only get the tasks offered to their groups: the
+        Agentur's HR sees a termination case when its record task reaches them, not before.
+        """
         if actor.is_admin:
             return sa.true()
-        party = sa.exists().where(
-            CaseParty.instance_id == ProcessInstance.id,
-            CaseParty.organisation_id.in_(sorted(actor.organisation_ids)),
-        )
-        took_part = sa.exists().where(
-            HumanTask.instance_id == ProcessInstance.id,
-            sa.or_(HumanTask.assignee_id == actor.user_id, HumanTask.completed_by_id == actor.user_id),
-        )
-        return sa.or_(party, took_part, ProcessInstance.started_by == actor.username)
+        conditions = [
+            ProcessInstance.organisation_id.in_(sorted(actor.organisation_ids)),
+            ProcessInstance.started_by == actor.username,
+            sa.exists().where(
+                HumanTask.instance_id == ProcessInstance.id,
+                sa.or_(HumanTask.assignee_id == actor.user_id, HumanTask.completed_by_id == actor.user_id),
+            ),
+        ]
+        if actor.memberships:
+            conditions.append(
+                sa.exists().where(
+                    HumanTask.instance_id == ProcessInstance.id,
+                    HumanTask.state == "open",
+                    HumanTask.id.in_(sa.select(TaskCandidate.task_id).where(self.candidate_clause(actor))),
+                )
+            )
+        supervised = self.supervised_groups(actor)
+        if supervised:
+            conditions.append(self._supervises_clause(actor, supervised))
+        return sa.or_(*conditions)
 
     def can_see_instance(self, session: sa.orm.Session, actor: Actor, instance_id: str) -> bool:
         stmt = sa.select(ProcessInstance.id).where(
@@ -151,11 +224,15 @@ class AccessService:
         return any((r.group_id, r.organisation_id) in actor.memberships for r in rows)
 
     def can_see_task(self, session: sa.orm.Session, actor: Actor, task: HumanTask) -> bool:
-        """Assignee, the one who completed it, a candidate of an open task, or an admin."""
+        """Assignee, the one who completed it, a candidate of an open task, its supervisor, or an admin."""
         if actor.is_admin or actor.user_id in (task.assignee_id, task.completed_by_id):
             return True
         if task.state == "open":
-            return self.is_candidate(session, actor, task.id)
+            if self.is_candidate(session, actor, task.id):
+                return True
+            return self.supervises(actor, task.candidate_groups) and self.can_see_instance(
+                session, actor, task.instance_id
+            )
         # a closed task stays visible to its groups' members who may see the case
         return bool(set(task.candidate_groups or ()) & actor.groups) and self.can_see_instance(
             session, actor, task.instance_id

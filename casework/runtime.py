@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -113,6 +113,7 @@ class LoadedInstance:
     definition_version: int
     started_by: str | None
     started_at: Any
+    ended_at: Any = None
     # READY human tasks before this unit of work: exactly the open task rows
     open_before: dict[str, tuple[str, str]] = field(default_factory=dict)
     events: list[PendingEvent] = field(default_factory=list)
@@ -224,13 +225,16 @@ class RuntimeService:
             loaded = self.load(session, instance_id)
             if loaded.status not in ("running", "error"):
                 raise Conflict("Der Fall ist bereits beendet.")
+            # the variables as they were: a cancelled workflow keeps no task data to show
+            before = self.engine.snapshot(loaded.workflow, loaded.model)
             loaded.workflow.cancel()
             loaded.events.append(
                 PendingEvent(self.clock.now(), actor.username, "instance_terminated",
                              data={"reason": reason.strip()})
             )
-            snapshot, _plan = self.persist(session, loaded, actor=actor, effects=[], terminated=True)
-            return self.info(loaded, snapshot, ())
+            snapshot, _plan = self.persist(session, loaded, actor=actor, effects=[], terminated=True,
+                                           keep_variables=before.variables)
+            return self.info(loaded, replace(snapshot, variables=before.variables), ())
 
     # --- the engine's persistence --------------------------------------------------------
 
@@ -270,6 +274,7 @@ class RuntimeService:
         completed: dict[str, int] | None = None,
         terminated: bool = False,
         new_row: dict[str, Any] | None = None,
+        keep_variables: dict[str, Any] | None = None,
     ) -> tuple[Snapshot, TaskPlan]:
         """Write state, task rows and history of one step, guarded by the instance's version.
 
@@ -300,7 +305,7 @@ class RuntimeService:
                 "state": self.engine.dump(loaded.workflow),
                 "lock_version": loaded.lock_version + 1,
                 "status": status,
-                "variables": snapshot.variables,
+                "variables": snapshot.variables if keep_variables is None else keep_variables,
                 "outcome": snapshot.outcome,
                 "error_element": snapshot.error_element if status == "error" else None,
                 "error_message": snapshot.error_message if status == "error" else None,
@@ -320,6 +325,7 @@ class RuntimeService:
         write_tasks(session, plan, now)
         write_events(session, rows)
         loaded.status, loaded.lock_version = status, loaded.lock_version + 1
+        loaded.ended_at = now if ended else None
         if not ended:
             version, workflow = loaded.lock_version, loaded.workflow
             after_commit(session, lambda: self.live.keep(loaded.id, version, workflow))
@@ -327,7 +333,6 @@ class RuntimeService:
 
     def info(self, loaded: LoadedInstance, snapshot: Snapshot, open_tasks: tuple[TaskInfo, ...]) -> InstanceInfo:
         """The case after a step, built from memory (no re-read)."""
-        now = self.clock.now()
         return InstanceInfo(
             id=loaded.id,
             process_key=loaded.process_key,
@@ -337,10 +342,10 @@ class RuntimeService:
             business_key=loaded.business_key,
             variables=snapshot.variables,
             started_at=loaded.started_at,
-            ended_at=now if loaded.status in ("completed", "terminated") else None,
+            ended_at=loaded.ended_at,
             outcome=snapshot.outcome,
             started_by=loaded.started_by,
-            organisation=None,
+            organisation=self.access.organisation_name(loaded.organisation_id),
             error_message=snapshot.error_message if loaded.status == "error" else None,
             error_element=snapshot.error_element if loaded.status == "error" else None,
             open_tasks=open_tasks,

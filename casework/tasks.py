@@ -21,7 +21,6 @@ from models import HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate,
 
 SCOPES = ("mine", "candidate", "all")
 _SELECT_TASK = sa.select(HumanTask.__table__).where(HumanTask.__table__.c.id == sa.bindparam("id"))
-SUPERVISOR_GROUPS = ("gf", "admin")
 
 
 class TaskService:
@@ -128,8 +127,7 @@ class TaskService:
             self._require_open(task)
             if task.assignee_id == actor.user_id:
                 return task_info(task, {actor.user_id: actor.username})
-            if actor.is_admin and not self.access.is_candidate(session, actor, task_id):
-                raise NotFound("Aufgabe nicht gefunden.")
+            self._require_candidate(session, task, actor)
             now = self.clock.now()
             self._take(session, task, actor, now)
             self._append(session, task, _event(task, now, actor, "task_claimed"))
@@ -160,7 +158,8 @@ class TaskService:
             return replace(task_info(task, {}), assignee=None, claimed_at=None)
 
     def assign(self, task_id: str, *, actor: Actor, username: str) -> TaskInfo:
-        """A supervisor or admin hands a task to a member of its candidate groups.
+        """Hand a task to one of its candidates: by a supervisor of its groups (gf for hr_ba), a member
+        of them (passing it to a colleague) or an admin.
 
         Raises:
             NotFound: not visible.  Forbidden: not a supervisor.  ValidationFailed: unknown user.
@@ -168,8 +167,13 @@ class TaskService:
         with unit_of_work() as session:
             task = self._visible(session, task_id, actor)
             self._require_open(task)
-            if not actor.in_group(*SUPERVISOR_GROUPS):
-                raise Forbidden("Nur Vorgesetzte dürfen Aufgaben zuweisen.")
+            if not (
+                actor.is_admin
+                or self.access.supervises(actor, task.candidate_groups)
+                # a member passes on a task nobody else holds; taking one over is for supervisors
+                or (task.assignee_id in (None, actor.user_id) and self.access.is_candidate(session, actor, task_id))
+            ):
+                raise Forbidden("Nur Vorgesetzte und Mitglieder der Gruppe dürfen Aufgaben zuweisen.")
             user = session.scalar(sa.select(User).where(User.username == username, User.active.is_(True)))
             target = self.access.actor_for(session, user.id) if user else None
             if target is None or not (
@@ -207,9 +211,7 @@ class TaskService:
             now = self.clock.now()
             events = []
             if task.assignee_id is None:
-                # can_see_task admitted a non-assignee of an open task only as a candidate (or admin)
-                if actor.is_admin and not self.access.is_candidate(session, actor, task_id):
-                    raise NotFound("Aufgabe nicht gefunden.")
+                self._require_candidate(session, task, actor)
                 events.append(_event(task, now, actor, "task_claimed"))
             elif task.assignee_id != actor.user_id:
                 raise Conflict("Die Aufgabe ist jemand anderem zugewiesen.")
@@ -217,6 +219,9 @@ class TaskService:
             meta = loaded.model.user_tasks.get(task.bpmn_id)
             clean = data
             if meta is not None:
+                # a field left out takes the value the form shows (the browser sends it pre-filled)
+                shown = self.runtime.engine.form_defaults(meta.form, task.data or {})
+                data = {**{k: v for k, v in shown.items() if k not in data}, **data}
                 clean = validate_form(meta.form, data, context=task.data or {},
                                       evaluate=self.runtime.engine.evaluate)
             with collect_effects() as effects:
@@ -248,6 +253,17 @@ class TaskService:
     def _case_visible(self, instance_id: str, actor: Actor) -> bool:
         with unit_of_work(write=False) as session:
             return self.access.can_see_instance(session, actor, instance_id)
+
+    def _require_candidate(self, session: sa.orm.Session, task: Any, actor: Actor) -> None:
+        """Admins and supervisors may see a task without being offered it; they may assign it, not do it.
+
+        Raises:
+            Forbidden: the actor sees the task but is not one of its candidates.
+        """
+        if (actor.is_admin or self.access.supervises(actor, task.candidate_groups)) and not (
+            self.access.is_candidate(session, actor, task.id)
+        ):
+            raise Forbidden("Sie können diese Aufgabe zuweisen, aber nicht selbst bearbeiten.")
 
     @staticmethod
     def _require_open(task: HumanTask) -> None:

@@ -26,7 +26,7 @@ from casework.errors import (
     ScriptFailed,
     ValidationFailed,
 )
-from casework.records import Actor, Page
+from casework.records import Page
 from webapp import auth_setup
 from webapp.api import serialise
 from webapp.api.openapi import build_document
@@ -438,19 +438,9 @@ def assign_task(task_id: str) -> Response:
 def complete_task(task_id: str) -> Response:
     """A field left out of ``data`` takes the value the task's form shows (``form.values``), as in the
     browser, where the form comes pre-filled: e.g. ``end_date`` defaults to the requested date."""
-    who = actor()
     data = json_body().get("data", {})
-    if isinstance(data, dict):
-        data = with_form_defaults(task_id, who, data)
-    info = services().tasks.complete(task_id, actor=who, data=data)
+    info = services().tasks.complete(task_id, actor=actor(), data=data)
     return jsonify({"process_instance": serialise.instance(info)})
-
-
-def with_form_defaults(task_id: str, who: Actor, data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` plus the form's current values for the fields it leaves out (an explicit null stays)."""
-    defaults = services().tasks.get(task_id, actor=who).form_values or {}
-    missing = {name: value for name, value in defaults.items() if name not in data}
-    return {**missing, **data} if missing else data
 
 
 __all__ = ["bp", "error_response"]
