@@ -18,6 +18,7 @@ class ProcessInstance(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         sa.Index("ix_process_instances_key_status", "process_key", "status"),
         sa.Index("ix_process_instances_org_started", "organisation_id", "started_at"),
+        sa.Index("ix_process_instances_started_by", "started_by"),
     )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
@@ -28,7 +29,7 @@ class ProcessInstance(db.Model):  # type: ignore[name-defined,misc]
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
     status: Mapped[str] = mapped_column(sa.String(20))
     # SpiffWorkflow's serializer output without the spec (the spec comes from the cache)
-    state: Mapped[str] = mapped_column(sa.Text)
+    state: Mapped[str] = mapped_column(sa.Text, deferred=True)
     serializer_version: Mapped[str] = mapped_column(sa.String(20))
     # compare-and-set counter: every write is UPDATE ... WHERE lock_version = <read value>
     lock_version: Mapped[int] = mapped_column(default=1)

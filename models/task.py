@@ -19,6 +19,7 @@ class HumanTask(db.Model):  # type: ignore[name-defined,misc]
         # "Meine Aufgaben": equality on assignee and state, then in due order
         sa.Index("ix_human_tasks_assignee_state_due", "assignee_id", "state", "due_at"),
         sa.Index("ix_human_tasks_instance_state", "instance_id", "state"),
+        sa.Index("ix_human_tasks_completed_by", "completed_by_id"),
     )
 
     # the engine's task id (a UUID), so the row and the engine task are the same thing

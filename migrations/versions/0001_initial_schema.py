@@ -91,6 +91,7 @@ def upgrade():
     with op.batch_alter_table('process_instances', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_process_instances_business_key'), ['business_key'], unique=False)
         batch_op.create_index('ix_process_instances_key_status', ['process_key', 'status'], unique=False)
+        batch_op.create_index('ix_process_instances_started_by', ['started_by'], unique=False)
         batch_op.create_index('ix_process_instances_org_started', ['organisation_id', 'started_at'], unique=False)
 
     op.create_table('users',
@@ -160,6 +161,7 @@ def upgrade():
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
         batch_op.create_index('ix_human_tasks_assignee_state_due', ['assignee_id', 'state', 'due_at'], unique=False)
         batch_op.create_index('ix_human_tasks_instance_state', ['instance_id', 'state'], unique=False)
+        batch_op.create_index('ix_human_tasks_completed_by', ['completed_by_id'], unique=False)
 
     op.create_table('memberships',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -203,6 +205,7 @@ def downgrade():
 
     op.drop_table('memberships')
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
+        batch_op.drop_index('ix_human_tasks_completed_by')
         batch_op.drop_index('ix_human_tasks_instance_state')
         batch_op.drop_index('ix_human_tasks_assignee_state_due')
 
@@ -218,6 +221,7 @@ def downgrade():
     op.drop_table('users')
     with op.batch_alter_table('process_instances', schema=None) as batch_op:
         batch_op.drop_index('ix_process_instances_org_started')
+        batch_op.drop_index('ix_process_instances_started_by')
         batch_op.drop_index('ix_process_instances_key_status')
         batch_op.drop_index(batch_op.f('ix_process_instances_business_key'))
 
