@@ -34,6 +34,9 @@ class FormField:
     options: tuple[FormOption, ...] = ()
     default: str | None = None
     required_if: str | None = None
+    # an expression over the submitted values that must hold, with the message shown when it does not
+    valid_if: str | None = None
+    invalid_message: str | None = None
     readonly: bool = False
     min: float | None = None
     max: float | None = None

@@ -442,9 +442,9 @@ class RuntimeService:
         self, model: ProcessModel, variables: dict[str, Any], actor: Actor, land: str | None
     ) -> dict[str, Any]:
         if model.start_form.fields:
-            data = validate_form(
-                model.start_form, variables, context={}, evaluate=self.engine.evaluate
-            )
+            # start-form rules may look at who starts (e.g. only HR gives notice for the Träger)
+            context = {"starter_groups": sorted(actor.groups), "started_by": actor.username}
+            data = validate_form(model.start_form, variables, context=context, evaluate=self.engine.evaluate)
         else:
             data = dict(variables)
         data.setdefault("land", land or "NW")

@@ -22,7 +22,8 @@ from casework.records import FIELD_TYPE_ALIASES, FIELD_TYPES, FormField, FormOpt
 from .scripting import compile_problem, is_expression
 from .xmlsafe import NSMAP
 
-CONSTRAINTS = ("required", "required_if", "min", "max", "minlength", "maxlength", "readonly")
+CONSTRAINTS = ("required", "required_if", "valid_if", "min", "max", "minlength", "maxlength", "readonly")
+INVALID_DEFAULT = "Dieser Wert ist hier nicht zulässig."
 _DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _INT_RE = re.compile(r"^[+-]?\d+$")
 _USERNAME_RE = re.compile(r"^[A-Za-z0-9._@-]{1,150}$")
@@ -88,8 +89,11 @@ def _read_field(
     help_text = None
     for prop in xml.xpath("./camunda:properties/camunda:property", namespaces=NSMAP):
         # Camunda's modeler writes id= on form field properties; the brief's convention is name=.
-        if (prop.get("name") or prop.get("id")) == "help":
+        key = prop.get("name") or prop.get("id")
+        if key == "help":
             help_text = prop.get("value")
+        elif key == "invalid_message":
+            attrs["invalid_message"] = prop.get("value")
     field = FormField(
         name=name,
         type=ftype,
@@ -111,12 +115,12 @@ def _read_constraint(
         problem(f"unknown constraint '{cname}' (known: {', '.join(CONSTRAINTS)})")
     elif cname in ("required", "readonly"):
         attrs[cname] = (config or "true").strip().lower() != "false"
-    elif cname == "required_if":
+    elif cname in ("required_if", "valid_if"):
         reason = compile_problem(config or "", "eval")
         if reason:
-            problem(f"required_if expression: {reason}")
+            problem(f"{cname} expression: {reason}")
         else:
-            attrs["required_if"] = (config or "").strip()
+            attrs[cname] = (config or "").strip()
     else:
         try:
             number = float(config or "")
@@ -258,7 +262,9 @@ def validate_form(
             if not partial_ok and _is_required(field, form, clean, context, evaluate, errors):
                 errors.setdefault(field.name, "Pflichtfeld.")
             continue
-        message = _check_bounds(field, clean[field.name])
+        message = _check_bounds(field, clean[field.name]) or _check_valid_if(
+            field, form, clean, context, evaluate
+        )
         if message:
             errors[field.name] = message
     if errors:
@@ -288,6 +294,26 @@ def _is_required(
     except ScriptFailed as exc:
         errors[field.name] = f"Die Bedingung dieses Feldes ist fehlerhaft: {exc.message}"
         return False
+
+
+def _check_valid_if(
+    field: FormField,
+    form: FormSpec,
+    clean: Mapping[str, Any],
+    context: Mapping[str, Any],
+    evaluate: Callable[[str, Mapping[str, Any]], Any],
+) -> str | None:
+    """A designer's rule over the submitted values (and e.g. ``starter_groups`` on a start form)."""
+    if not field.valid_if:
+        return None
+    scope: dict[str, Any] = dict(context)
+    scope.update({f.name: None for f in form.fields if not f.readonly})
+    scope.update(clean)
+    try:
+        valid = bool(evaluate(field.valid_if, scope))
+    except ScriptFailed as exc:
+        return f"Die Bedingung dieses Feldes ist fehlerhaft: {exc.message}"
+    return None if valid else (field.invalid_message or INVALID_DEFAULT)
 
 
 def _check_bounds(field: FormField, value: Any) -> str | None:

@@ -24,7 +24,7 @@ EMPLOYEE_REQUEST = {
     "reason": "Pflege eines Angehörigen",
     "requested_end_date": "2025-09-30",
 }
-SEEDED = {"started_by": "mitarbeiterin", "land": "NW"}
+SEEDED = {"started_by": "mitarbeiterin", "land": "NW", "starter_groups": ["employee"]}
 
 
 @pytest.mark.parametrize("path", sorted(WORKFLOWS.glob("*.bpmn")), ids=lambda p: p.name)
@@ -171,5 +171,5 @@ def test_start_form_conditional_requirements(
     termination_model: ProcessModel, engine: Engine, form: dict[str, str], missing: set[str]
 ) -> None:
     with pytest.raises(ValidationFailed) as raised:
-        validate_form(termination_model.start_form, form, context=SEEDED, evaluate=engine.evaluate)
+        validate_form(termination_model.start_form, form, context={**SEEDED, "starter_groups": ["employee", "hr_ba"]}, evaluate=engine.evaluate)
     assert set(raised.value.fields) == missing

@@ -214,3 +214,13 @@ def test_a_failed_step_does_not_leave_a_changed_workflow_in_memory(casework, act
         casework.tasks.complete(review.id, actor=actor("gf"), data={"decision": "objection"})
     done = casework.tasks.complete(review.id, actor=actor("gf"), data={"decision": "no_objection"})
     assert only_task(done).name == "record_termination"
+
+
+@pytest.mark.parametrize(("starter", "initiator"), [("mitarbeiterin", "traeger"), ("personal.ba", "employee")])
+def test_only_employees_request_and_only_hr_gives_notice(casework, actor, starter, initiator):
+    """DOMAIN.md §4.1: the employee's own request, or the Träger's HR for dienstliche Gründe."""
+    variables = {"initiator": initiator, "employee_name": "Max Muster", "employer": "ba", "reason": "x",
+                 "requested_end_date": "2027-01-31", "notice_date": "2026-12-01"}
+    with pytest.raises(ValidationFailed) as err:
+        casework.runtime.start("assignment_termination", actor=actor(starter), variables=variables)
+    assert "Personalstelle" in err.value.fields["initiator"]
