@@ -41,6 +41,9 @@ _ACTOR = (
     .outerjoin(Group, Group.id == Membership.group_id)
     .where(User.id == sa.bindparam("id"))
 )
+_LINKED = sa.select(OrganisationLink.related_id).where(
+    OrganisationLink.organisation_id.in_(sa.bindparam("ids", expanding=True))
+)
 _ORGANISATION_PARTIES = (
     sa.select(Organisation.land, OrganisationLink.related_id)
     .outerjoin(OrganisationLink, OrganisationLink.organisation_id == Organisation.id)
@@ -187,9 +190,7 @@ class AccessService:
         near = {r.related_id for r in rows if r.related_id is not None}
         far: set[int] = set()
         if near:
-            far = set(session.scalars(
-                sa.select(OrganisationLink.related_id).where(OrganisationLink.organisation_id.in_(sorted(near)))
-            ))
+            far = set(session.connection().execute(_LINKED, {"ids": sorted(near)}).scalars())
         related = (near | far) - {organisation_id}
         return [organisation_id, *sorted(related)], land
 
