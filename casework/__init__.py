@@ -11,6 +11,7 @@ from casework.directory import DirectoryService
 from casework.engine import Engine
 from casework.helpers import build_helpers
 from casework.history import HistoryService
+from casework.management import ManagementService
 from casework.repository import RepositoryService, SpecCache
 from casework.runtime import RuntimeService
 from casework.tasks import TaskService
@@ -28,6 +29,7 @@ class Casework:
         self.repository = RepositoryService(SpecCache(), self.clock)
         self.runtime = RuntimeService(self.repository, self.engine, self.access, self.history, self.clock)
         self.tasks = TaskService(self.runtime, self.access, self.clock)
+        self.management = ManagementService()
 
 
 __all__ = ["Casework"]

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from casework.clock import Clock
 from casework.engine import ProcessModel, load_model, parse_deployment
 from casework.errors import Conflict, DefinitionInvalid, Forbidden, NotFound, Problem
-from casework.records import Actor, DefinitionInfo
+from casework.records import Actor, DefinitionInfo, FormField
 from casework.unit_of_work import unit_of_work
 from models import Group, ProcessDefinition, db
 
@@ -283,6 +283,18 @@ class RepositoryService:
         if row is None:
             raise NotFound(f"Prozess '{key}' ist nicht bereitgestellt.")
         return row
+
+    def form_fields(self, key: str, version: int | None = None) -> list[FormField]:
+        """Every form field of a version, task forms first and the start form last, so that its labels
+        win: what a case page needs to label the case's data.
+
+        Raises:
+            NotFound: no such process or version.
+        """
+        with unit_of_work(write=False) as session:
+            model = self.model_for(self.find_row(session, key, version))
+        fields = [f for meta in model.user_tasks.values() for f in meta.form.fields]
+        return fields + list(model.start_form.fields)
 
     def model_for(self, definition: ProcessDefinition) -> ProcessModel:
         session = sa.orm.object_session(definition) or db.session()

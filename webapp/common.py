@@ -40,3 +40,11 @@ def request_cache(key: str, factory: Any) -> Any:
     if key not in g:
         setattr(g, key, factory())
     return getattr(g, key)
+
+
+def page_arg(args: Any) -> int:
+    """The ``page`` query parameter of an HTML list; anything odd means the first page."""
+    try:
+        return max(1, int(args.get("page", "1")))
+    except ValueError:
+        return 1

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify
-from sqlalchemy import text
 
-from models import db
+from webapp.common import services
 
 
 def init_app(app: Flask) -> None:
@@ -21,10 +20,6 @@ def init_app(app: Flask) -> None:
 
     @app.get("/healthz")
     def healthz():  # type: ignore[no-untyped-def]
-        try:
-            db.session.execute(text("SELECT 1"))
-            db.session.rollback()
-        except Exception:  # noqa: BLE001 - any database failure means "unhealthy"
-            db.session.rollback()
+        if not services().management.database_ok():
             return jsonify(status="degraded", database="unreachable"), 503
         return jsonify(status="ok", database="ok")

@@ -284,16 +284,20 @@ def _is_required(
         return True
     if not field.required_if:
         return False
-    # The submission is authoritative for the form's own fields: a field left empty is None here,
-    # not its old value from the task data (readonly fields keep the task data's value).
-    scope: dict[str, Any] = dict(context)
-    scope.update({f.name: None for f in form.fields if not f.readonly})
-    scope.update(clean)
     try:
-        return bool(evaluate(field.required_if, scope))
+        return bool(evaluate(field.required_if, _rule_scope(form, clean, context)))
     except ScriptFailed as exc:
         errors[field.name] = f"Die Bedingung dieses Feldes ist fehlerhaft: {exc.message}"
         return False
+
+
+def _rule_scope(form: FormSpec, clean: Mapping[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
+    """What a field rule sees. The submission is authoritative for the form's own fields: a field left
+    empty is None here, not its old value from the task data (readonly fields keep the task data's)."""
+    scope: dict[str, Any] = dict(context)
+    scope.update({f.name: None for f in form.fields if not f.readonly})
+    scope.update(clean)
+    return scope
 
 
 def _check_valid_if(
@@ -306,11 +310,8 @@ def _check_valid_if(
     """A designer's rule over the submitted values (and e.g. ``starter_groups`` on a start form)."""
     if not field.valid_if:
         return None
-    scope: dict[str, Any] = dict(context)
-    scope.update({f.name: None for f in form.fields if not f.readonly})
-    scope.update(clean)
     try:
-        valid = bool(evaluate(field.valid_if, scope))
+        valid = bool(evaluate(field.valid_if, _rule_scope(form, clean, context)))
     except ScriptFailed as exc:
         return f"Die Bedingung dieses Feldes ist fehlerhaft: {exc.message}"
     return None if valid else (field.invalid_message or INVALID_DEFAULT)

@@ -11,8 +11,7 @@ from flask_babel import gettext as _
 
 from casework.errors import Forbidden, NotFound
 from casework.records import Actor, DefinitionInfo, FormField, FormSpec, HistoryEntry, InstanceInfo, Page
-from casework.unit_of_work import unit_of_work
-from webapp.common import services
+from webapp.common import page_arg, services
 from webapp.i18n import common_vocabulary
 
 STATUSES = ("running", "completed", "error", "terminated")
@@ -44,14 +43,10 @@ def history_labels() -> dict[str, str]:
 
 def form_fields(process_key: str, version: int | None = None) -> list[FormField]:
     """Every form field of a process version, task forms first, the start form last (it wins)."""
-    repository = services().repository
     try:
-        with unit_of_work(write=False) as session:
-            model = repository.model_for(repository.find_row(session, process_key, version))
+        return services().repository.form_fields(process_key, version)
     except NotFound:
         return []
-    fields = [f for meta in model.user_tasks.values() for f in meta.form.fields]
-    return fields + list(model.start_form.fields)
 
 
 def visible_variables(variables: Mapping[str, Any]) -> dict[str, Any]:
@@ -69,10 +64,7 @@ class CaseQuery:
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> CaseQuery:
         status = args.get("status", "")
-        try:
-            page = max(1, int(args.get("page", "1")))
-        except ValueError:
-            page = 1
+        page = page_arg(args)
         return cls(
             (args.get("process") or "").strip()[:120],
             status if status in STATUSES else "",

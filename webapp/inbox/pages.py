@@ -10,7 +10,7 @@ from typing import Any
 from casework.errors import NotFound
 from casework.records import Actor, DefinitionInfo, FormSpec, InstanceInfo, Page, TaskInfo
 from webapp.cases.pages import case_vocabulary, visible_variables
-from webapp.common import services
+from webapp.common import page_arg, services
 
 SCOPES = ("mine", "candidate")
 
@@ -26,10 +26,7 @@ class InboxQuery:
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> InboxQuery:
         scope = args.get("scope", "mine")
-        try:
-            page = max(1, int(args.get("page", "1")))
-        except ValueError:
-            page = 1
+        page = page_arg(args)
         return cls(scope if scope in SCOPES else "mine", (args.get("process") or "").strip()[:120], page)
 
     def args(self, **changes: Any) -> dict[str, Any]:
