@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from casework.records import HistoryEntry
+from casework.records import HistoryEntry, Page
 from casework.unit_of_work import unit_of_work
 from models import HistoryEvent
 
@@ -91,13 +91,17 @@ class HistoryService:
 
     def list_for_instance(self, instance_id: str) -> list[HistoryEntry]:
         """Events of one case, oldest first. Visibility is the caller's (RuntimeService's) check."""
+        return list(self.page_for_instance(instance_id, page=1, per_page=None).items)
+
+    def page_for_instance(self, instance_id: str, *, page: int, per_page: int | None) -> Page[HistoryEntry]:
+        """One page of a case's events, oldest first (``per_page`` None: all of them)."""
+        where = HistoryEvent.instance_id == instance_id
         with unit_of_work(write=False) as session:
-            rows = session.execute(
-                sa.select(HistoryEvent)
-                .where(HistoryEvent.instance_id == instance_id)
-                .order_by(HistoryEvent.id)
-            ).scalars()
-            return [
+            total = session.scalar(sa.select(sa.func.count()).select_from(HistoryEvent).where(where)) or 0
+            stmt = sa.select(HistoryEvent).where(where).order_by(HistoryEvent.id)
+            if per_page is not None:
+                stmt = stmt.limit(per_page).offset((page - 1) * per_page)
+            entries = tuple(
                 HistoryEntry(
                     at=r.at,
                     actor=r.actor,
@@ -107,8 +111,9 @@ class HistoryService:
                     task_title=r.task_title,
                     data=r.data,
                 )
-                for r in rows
-            ]
+                for r in session.execute(stmt).scalars()
+            )
+        return Page(items=entries, total=total, page=page, per_page=per_page or max(total, 1))
 
     def verify_chain(self, instance_id: str) -> bool:
         """True when no event of the case was changed or removed since it was written."""

@@ -391,6 +391,18 @@ class RuntimeService:
                 raise NotFound("Fall nicht gefunden.")
         return self.history.list_for_instance(instance_id)
 
+    def page_history(self, instance_id: str, *, actor: Actor, page: int = 1, per_page: int = 200) -> Page[Any]:
+        """One page of the audit trail of a case the actor may see, oldest first.
+
+        Raises:
+            NotFound: unknown or not visible.
+        """
+        with unit_of_work(write=False) as session:
+            if not self.access.can_see_instance(session, actor, instance_id):
+                raise NotFound("Fall nicht gefunden.")
+        page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+        return self.history.page_for_instance(instance_id, page=page, per_page=per_page)
+
     def list(
         self,
         *,

@@ -216,3 +216,16 @@ def test_explicit_values_still_win_over_form_defaults(api: Any) -> None:
     assert done.json["process_instance"]["variables"]["end_date"] == "2026-12-31"
     # a task the caller may not see is still 404, before and after the defaults are looked up
     assert api("ihk").post(f"/api/v1/tasks/{record['id']}/complete", json={"data": {}}).status_code == 404
+
+
+def test_history_follows_the_list_convention(api: Any) -> None:
+    employee = api("mitarbeiterin")
+    case = start_case(employee, employee_request())
+    whole = employee.get(f"/api/v1/process-instances/{case['id']}/history")
+    assert whole.status_code == 200
+    body = whole.json
+    assert (body["page"], body["per_page"], body["total"]) == (1, 200, len(body["items"]))
+    assert [e["action"] for e in body["items"]][:2] == ["instance_started", "task_created"]
+    second = employee.get(f"/api/v1/process-instances/{case['id']}/history?per_page=1&page=2").json
+    assert second["items"] == body["items"][1:2] and second["total"] == body["total"]
+    assert employee.get(f"/api/v1/process-instances/{case['id']}/history?per_page=500").status_code == 422

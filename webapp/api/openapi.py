@@ -248,7 +248,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "DefinitionPage": paged("Definition"),
     "InstancePage": paged("InstanceSummary"),
     "TaskPage": paged("Task"),
-    "History": listed("HistoryEntry"),
+    "History": paged("HistoryEntry"),
     "DefinitionVersions": listed("Definition"),
     "Health": obj(("status", "database"), status=string(), database=string()),
 }
@@ -468,11 +468,11 @@ def paths() -> dict[str, dict[str, Any]]:
         },
         f"{p}/process-instances/{{id}}/history": {
             "get": op(
-                "The audit trail, oldest first (not paged)",
+                "The audit trail, oldest first; pages of up to 200 events (default per_page 200)",
                 "instances",
                 ("200", "The events", ref("History")),
-                params=[INSTANCE_ID],
-                errors=("404",),
+                params=[INSTANCE_ID, *PAGING],
+                errors=("404", "422"),
             )
         },
         f"{p}/process-instances/{{id}}/terminate": {
