@@ -83,7 +83,7 @@ def test_deploy_versions(api: Any) -> None:
     assert [f["name"] for f in definition["start_form"]["fields"]] == ["note"]
 
     same = upload(designer, simple())
-    assert same.status_code == 200
+    assert same.status_code == 201
     assert (same.json["version"], same.json["created"]) == (1, False)
 
     running = start_simple(employee)

@@ -394,12 +394,9 @@ def paths() -> dict[str, dict[str, Any]]:
             "post": op(
                 "Deploy BPMN/DMN files (designer or admin)",
                 "definitions",
-                ("201", "At least one new version", ref("Deployment")),
+                ("201", "Deployed; an unchanged process keeps its version (created false)", ref("Deployment")),
                 body=UPLOAD,
                 errors=("403", "409", "413", "422"),
-                extra={
-                    "200": ("Nothing changed: every process is unchanged (created false)", ref("Deployment"))
-                },
                 description="All or nothing: 422 lists every problem in details.errors and deploys nothing.",
             ),
         },

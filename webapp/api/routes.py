@@ -345,9 +345,9 @@ def get_bpmn(key: str) -> Response:
 
 @bp.post("/process-definitions")
 def deploy() -> tuple[Response, int]:
+    # 201 as API.md's table says, also when a file was unchanged: "created" false tells that apart
     results = services().repository.deploy(uploaded_files(), actor=actor())
-    created = any(was_created for _, was_created in results)
-    return jsonify(serialise.deployment(results)), 201 if created else 200
+    return jsonify(serialise.deployment(results)), 201
 
 
 # --- process instances --------------------------------------------------------------------------
