@@ -281,8 +281,8 @@ PAGING = [
     _param(
         "per_page",
         "query",
-        {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
-        "items per page; other values are answered with 422",
+        {"type": "integer", "minimum": 1, "default": 50},
+        "items per page, at most 200 (larger values are capped); below 1 or not a number: 422",
     ),
 ]
 KEY = _param("key", "path", string(), "process key")

@@ -217,16 +217,18 @@ def json_body() -> dict[str, Any]:
 
 
 def int_arg(name: str, default: int | None, *, maximum: int | None = None) -> int | None:
-    """A positive whole-number query parameter. Raises ValidationFailed naming it."""
+    """A positive whole-number query parameter, capped at ``maximum`` (API.md: per_page max 200).
+
+    Raises ValidationFailed naming it when it is not a whole number of at least 1.
+    """
     raw = request.args.get(name)
     if raw is None:
         return default
     text = raw.strip()
     value = int(text) if text.isascii() and text.isdigit() else 0
-    if value < 1 or (maximum is not None and value > maximum):
-        expected = f"Ganze Zahl von 1 bis {maximum} erwartet." if maximum else "Ganze Zahl ab 1 erwartet."
-        raise ValidationFailed(f"Ungültiger Parameter '{name}'.", {name: expected})
-    return value
+    if value < 1:
+        raise ValidationFailed(f"Ungültiger Parameter '{name}'.", {name: "Ganze Zahl ab 1 erwartet."})
+    return min(value, maximum) if maximum is not None else value
 
 
 def paging() -> dict[str, int]:
