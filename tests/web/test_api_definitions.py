@@ -125,6 +125,7 @@ def test_broken_file_is_refused_with_every_problem_and_nothing_deployed(api: Any
     assert all({"file", "element_id", "message", "severity"} <= set(e) for e in errors)
     failing = {e["element_id"] for e in errors if e["severity"] == "error"}
     assert {"broken_script", "task_without_group"} <= failing
+    assert "broken_script" in response.json["message"]  # the message names the elements too
     for key in ("api_simple", "api_broken"):
         assert designer.get(f"/api/v1/process-definitions/{key}").status_code == 404
     not_bpmn = upload(designer, ("notes.txt", b"hello"))

@@ -116,11 +116,16 @@ def _english() -> bool:
 
 
 def error_response(
-    code: str, status: int, details: dict[str, Any] | None = None, message: str | None = None
+    code: str,
+    status: int,
+    details: dict[str, Any] | None = None,
+    message: str | None = None,
+    suffix: str = "",
 ) -> Response:
-    """``message``, if given, is the German text of a service; English callers get ours."""
+    """``message``, if given, is the German text of a service; English callers get ours.
+    ``suffix`` (the same in both languages) names what went wrong, e.g. the failing element ids."""
     german, english = MESSAGES.get(code, MESSAGES["http_error"])
-    text = english if _english() else (message or german)
+    text = (english if _english() else (message or german)) + suffix
     response = jsonify(error=code, message=text, details=details or {})
     response.status_code = status
     if status == 401:
@@ -136,9 +141,13 @@ def _api_error(exc: ApiError) -> Response:
 @bp.errorhandler(CaseworkError)
 def _domain_error(exc: CaseworkError) -> Response:
     status = next((s for cls, s in DOMAIN_STATUS if isinstance(exc, cls)), 400)
-    # the deploy summary is English and repeats details.errors; ours is clearer
-    message = None if isinstance(exc, DefinitionInvalid) else exc.message
-    return error_response(exc.code, status, dict(exc.details), message)
+    if isinstance(exc, DefinitionInvalid):
+        # the message names the failing elements too; details.errors has every problem in full
+        errors = [p for p in exc.problems if p.severity == "error"]
+        listed = "; ".join(f"{p.file} [{p.element_id or '-'}]: {p.message}" for p in errors[:3])
+        more = f" (+{len(errors) - 3})" if len(errors) > 3 else ""
+        return error_response(exc.code, status, dict(exc.details), suffix=f" {listed}{more}")
+    return error_response(exc.code, status, dict(exc.details), exc.message)
 
 
 def _http_error(exc: HTTPException) -> Response:
