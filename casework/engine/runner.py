@@ -128,12 +128,22 @@ def _all_tasks(wf: BpmnWorkflow) -> Iterator[SpiffTask]:
         yield from sub.tasks.values()
 
 
+# builtins a designer may try that the sandbox withholds (files, imports, dynamic code)
+_WITHHELD = frozenset({"open", "exec", "eval", "compile", "globals", "locals", "vars", "input", "breakpoint",
+                       "memoryview", "__import__", "exit", "quit", "help"})
+
+
 def _describe(exc: Exception) -> str:
     """A one-line message: the underlying Python error, the failing line, SpiffWorkflow's hints."""
     text = str(exc.args[0]) if exc.args else type(exc).__name__
     cause = exc.__cause__ or exc.__context__
     if isinstance(exc, WorkflowTaskException) and cause is not None:
         detail = f"{type(cause).__name__}: {cause}"
+        if isinstance(cause, NameError) and getattr(cause, "name", None) in _WITHHELD:
+            # SpiffWorkflow's "did you mean" hint would only confuse: the name is withheld on purpose
+            return f"refused by the sandbox: '{cause.name}' is not available to scripts ({detail})"
+        if isinstance(cause, ImportError):
+            return f"refused by the sandbox: scripts cannot import modules ({detail})"
         # Expressions say which expression failed; scripts only repeat the class name.
         text = f"{text}: {detail}" if text.startswith("Error evaluating") else detail
     line = getattr(exc, "line_number", None)
