@@ -20,3 +20,12 @@ def test_healthz_503_when_the_database_is_unreachable_from_the_start(tmp_path: A
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json["database"] != "ok" and response.json["status"] != "ok"
+
+
+def test_pages_and_api_answers_carry_security_headers(client):
+    for path in ("/login", "/healthz", "/api/v1/openapi.json"):
+        response = client.get(path)
+        assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+    assert client.get("/login").headers["Cache-Control"] == "no-store"
