@@ -391,6 +391,17 @@ class RuntimeService:
                 raise NotFound("Fall nicht gefunden.")
         return self.history.list_for_instance(instance_id)
 
+    def history_intact(self, instance_id: str, *, actor: Actor) -> bool:
+        """Whether the case's history hash chain is unbroken (no event changed or removed).
+
+        Raises:
+            NotFound: unknown or not visible.
+        """
+        with unit_of_work(write=False) as session:
+            if not self.access.can_see_instance(session, actor, instance_id):
+                raise NotFound("Fall nicht gefunden.")
+        return self.history.verify_chain(instance_id)
+
     def page_history(self, instance_id: str, *, actor: Actor, page: int = 1, per_page: int = 200) -> Page[Any]:
         """One page of the audit trail of a case the actor may see, oldest first.
 

@@ -229,3 +229,18 @@ def test_history_follows_the_list_convention(api: Any) -> None:
     second = employee.get(f"/api/v1/process-instances/{case['id']}/history?per_page=1&page=2").json
     assert second["items"] == body["items"][1:2] and second["total"] == body["total"]
     assert employee.get(f"/api/v1/process-instances/{case['id']}/history?per_page=500").json["per_page"] == 200
+
+
+def test_history_reports_whether_its_chain_is_intact(api: Any, app: Any) -> None:
+    import sqlalchemy as sa
+
+    from models import db
+
+    employee = api("mitarbeiterin")
+    case = start_case(employee, employee_request())
+    url = f"/api/v1/process-instances/{case['id']}/history"
+    assert employee.get(url).json["intact"] is True
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM history_events WHERE id = (SELECT MIN(id) FROM history_events)"))
+    assert employee.get(url).json["intact"] is False

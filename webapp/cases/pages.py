@@ -115,6 +115,7 @@ class CaseView:
     options: dict[str, dict[str, str]]
     now: datetime
     actor: Actor
+    history_intact: bool = True
 
     @property
     def variables(self) -> dict[str, Any]:
@@ -137,7 +138,8 @@ def load_case(instance_id: str, actor: Actor) -> CaseView:
     case = casework.runtime.get(instance_id, actor=actor)
     history = casework.runtime.list_history(instance_id, actor=actor)
     labels, options = case_vocabulary(case.process_key, case.version)
-    return CaseView(case, history, labels, options, casework.clock.now(), actor)
+    intact = casework.runtime.history_intact(instance_id, actor=actor)
+    return CaseView(case, history, labels, options, casework.clock.now(), actor, intact)
 
 
 def startable(actor: Actor) -> list[DefinitionInfo]:
