@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from casework.records import HistoryEntry, Page
 from casework.unit_of_work import unit_of_work
-from models import HistoryEvent
+from models import HistoryEvent, ProcessInstance
 
 # what an event may record as `action`
 ACTIONS = (
@@ -116,7 +116,10 @@ class HistoryService:
         return Page(items=entries, total=total, page=page, per_page=per_page or max(total, 1))
 
     def verify_chain(self, instance_id: str) -> bool:
-        """True when no event of the case was changed or removed since it was written."""
+        """True when no event of the case was changed or removed since it was written.
+
+        The chain proves each event's predecessor; the head kept on the case row proves the last.
+        """
         with unit_of_work(write=False) as session:
             rows = list(
                 session.execute(
@@ -124,6 +127,9 @@ class HistoryService:
                     .where(HistoryEvent.instance_id == instance_id)
                     .order_by(HistoryEvent.id)
                 ).scalars()
+            )
+            expected_head = session.scalar(
+                sa.select(ProcessInstance.history_head).where(ProcessInstance.id == instance_id)
             )
         head = None
         for r in rows:
@@ -135,4 +141,4 @@ class HistoryService:
             if r.prev_hash != head or expected[0]["hash"] != r.hash:
                 return False
             head = head_after
-        return True
+        return head == expected_head
