@@ -20,11 +20,24 @@ from casework.tasks import TaskService
 class Casework:
     """The services of one app, sharing one clock, one engine and one spec cache."""
 
-    def __init__(self, *, clock: Clock | None = None, password_method: str = "scrypt") -> None:  # noqa: S107 - a method name
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        password_method: str = "scrypt",  # noqa: S107 - a method name
+        login_max_failures: int = 10,
+        login_lock_seconds: int = 120,
+    ) -> None:
         self.clock = clock or Clock()
         self.engine = Engine(build_helpers(self.clock))
         self.access = AccessService()
-        self.directory = DirectoryService(self.access, password_method)
+        self.directory = DirectoryService(
+            self.access,
+            password_method,
+            self.clock,
+            max_failures=login_max_failures,
+            lock_seconds=login_lock_seconds,
+        )
         self.history = HistoryService()
         self.repository = RepositoryService(SpecCache(), self.clock)
         self.runtime = RuntimeService(self.repository, self.engine, self.access, self.history, self.clock)

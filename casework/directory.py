@@ -2,34 +2,54 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from casework.access import AccessService
+from casework.clock import Clock
 from casework.records import Actor
 from casework.unit_of_work import unit_of_work
 from models import Group, Membership, Organisation, OrganisationLink, User
 
-# Checked against when the user does not exist, so unknown names cost as much as wrong passwords.
-_DUMMY_HASH = generate_password_hash("not a password", method="pbkdf2:sha256:1000")
-
 
 class DirectoryService:
-    def __init__(self, access: AccessService, password_method: str) -> None:
+    def __init__(
+        self,
+        access: AccessService,
+        password_method: str,
+        clock: Clock,
+        *,
+        max_failures: int = 10,
+        lock_seconds: int = 120,
+    ) -> None:
         self.access = access
         self.password_method = password_method
+        self.clock = clock
+        self.max_failures = max_failures
+        self.lock_seconds = lock_seconds
+        # checked when the user is unknown or locked, so those cost as much as a wrong password
+        self._dummy_hash = generate_password_hash("not a password", method=password_method)
 
     def authenticate(self, username: str, password: str) -> Actor | None:
-        """The actor for valid credentials; None for an unknown user or wrong password alike."""
-        with unit_of_work(write=False) as session:
+        """The actor for valid credentials; None for an unknown user, a wrong password or a locked
+        account alike. ``max_failures`` wrong passwords in a row lock the account for ``lock_seconds``.
+        """
+        now = self.clock.now()
+        with unit_of_work() as session:
             user = session.scalar(sa.select(User).where(User.username == (username or "").strip()))
-            if user is None or not user.active:
-                check_password_hash(_DUMMY_HASH, password or "")
+            locked = user is not None and user.locked_until is not None and user.locked_until > now
+            if user is None or not user.active or locked:
+                check_password_hash(self._dummy_hash, password or "")
                 return None
             if not check_password_hash(user.password_hash, password or ""):
+                user.failed_logins += 1
+                if user.failed_logins >= self.max_failures:
+                    user.failed_logins, user.locked_until = 0, now + timedelta(seconds=self.lock_seconds)
                 return None
+            if user.failed_logins or user.locked_until:
+                user.failed_logins, user.locked_until = 0, None
             return self.access.actor_for(session, user.id)
 
     def actor(self, user_id: int) -> Actor | None:

@@ -12,6 +12,10 @@ SECRET_KEY = ""
 # Hash method for passwords (werkzeug.security); tests use a cheaper one.
 PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
 
+# Wrong passwords in a row that lock an account, and for how many seconds (against guessing).
+LOGIN_MAX_FAILURES = 10
+LOGIN_LOCK_SECONDS = 120
+
 # Lifetime of API bearer tokens in seconds.
 API_TOKEN_TTL = 8 * 3600
 

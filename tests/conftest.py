@@ -82,6 +82,7 @@ def _clean_runtime(request: pytest.FixtureRequest) -> Iterator[None]:
                 sa.text("DELETE FROM process_definitions WHERE id > :base"),
                 {"base": app.config["BASELINE_DEFINITION_ID"]},
             )
+            conn.execute(sa.text("UPDATE users SET failed_logins = 0, locked_until = NULL"))
         db.session.remove()
 
 

@@ -36,6 +36,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["casework"] = Casework(
         clock=app.config.get("CLOCK"),
         password_method=app.config["PASSWORD_HASH_METHOD"],
+        login_max_failures=int(app.config["LOGIN_MAX_FAILURES"]),
+        login_lock_seconds=int(app.config["LOGIN_LOCK_SECONDS"]),
     )
 
     from webapp import auth_setup, cli, errors, views

@@ -103,6 +103,8 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=True),
     sa.Column('locale', sa.String(length=8), nullable=True),
+    sa.Column('failed_logins', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('locked_until', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_users_organisation_id_organisations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),

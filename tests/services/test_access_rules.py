@@ -74,3 +74,15 @@ def test_terminated_case_keeps_its_variables(casework, actor):
     again = casework.runtime.get(case.id, actor=actor("admin"))
     assert done.variables["employee_name"] == again.variables["employee_name"] == "Erika Beispiel"
     assert done.ended_at == again.ended_at and again.organisation == "Jobcenter Musterkreis"
+
+
+def test_repeated_wrong_passwords_lock_the_account_for_a_while(casework, clock):
+    directory = casework.directory
+    for _ in range(directory.max_failures - 1):
+        assert directory.authenticate("gf", "falsch") is None
+    assert directory.authenticate("gf", "demo") is not None  # a success resets the count
+    for _ in range(directory.max_failures):
+        assert directory.authenticate("gf", "falsch") is None
+    assert directory.authenticate("gf", "demo") is None  # locked: even the right password fails
+    clock.advance(seconds=directory.lock_seconds + 1)
+    assert directory.authenticate("gf", "demo") is not None
