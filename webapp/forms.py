@@ -15,11 +15,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import render_template
+from flask import Blueprint, current_app, render_template
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
 from wtforms import (
     BooleanField,
     DateField,
@@ -380,3 +382,16 @@ def csrf_failed(exc: Exception) -> tuple[str, int]:
             "Please reload the page and try again."
         ),
     ), 400
+
+
+def signed_in_pages(bp: Blueprint) -> Blueprint:
+    """A blueprint of HTML pages for signed-in users, with the German CSRF error page."""
+
+    @bp.before_request
+    def _sign_in_first():  # type: ignore[no-untyped-def]
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+        return None
+
+    bp.register_error_handler(CSRFError, csrf_failed)
+    return bp
