@@ -163,14 +163,14 @@ class RepositoryService:
     def _latest_files(self, session: sa.orm.Session, exclude: set[str]) -> dict[str, bytes]:
         """Files of the latest deployed versions, so new files may call processes deployed earlier."""
         files: dict[str, bytes] = {}
-        for row in self._latest_rows(session):
+        for row in self._latest_rows(session, with_files=True):
             for name, text in row.files.items():
                 if name not in exclude:
                     files.setdefault(name, text.encode("utf-8"))
         return files
 
     @staticmethod
-    def _latest_rows(session: sa.orm.Session) -> list[ProcessDefinition]:
+    def _latest_rows(session: sa.orm.Session, *, with_files: bool = False) -> list[ProcessDefinition]:
         newest = (
             sa.select(ProcessDefinition.key, sa.func.max(ProcessDefinition.version).label("v"))
             .group_by(ProcessDefinition.key)
@@ -187,6 +187,8 @@ class RepositoryService:
             )
             .order_by(ProcessDefinition.key)
         )
+        if with_files:  # in the same query, not one lazy load per definition
+            stmt = stmt.options(sa.orm.undefer(ProcessDefinition.files))
         return list(session.scalars(stmt))
 
     @staticmethod
