@@ -33,6 +33,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy --strict --ignore-missing-imports casework models
 
 fmt: $(STAMP)
 	$(BIN)/ruff format .

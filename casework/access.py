@@ -147,13 +147,13 @@ class AccessService:
         if supervisors is None:
             from models import db  # a cache filled on first use, outside any unit of work
 
-            supervisor = sa.orm.aliased(Group)
+            boss = sa.orm.aliased(Group)
             rows = db.session().execute(
-                sa.select(Group.name, supervisor.name).join(supervisor, supervisor.id == Group.supervisor_group_id)
+                sa.select(Group.name, boss.name).join(boss, boss.id == Group.supervisor_group_id)
             ).all()
             supervisors = {}
-            for group, supervisor in rows:
-                supervisors.setdefault(supervisor, set()).add(group)
+            for group_name, boss_name in rows:
+                supervisors.setdefault(boss_name, set()).add(group_name)
             self._supervisors = supervisors
         return frozenset(g for s in actor.groups for g in supervisors.get(s, ()))
 
@@ -251,7 +251,7 @@ class AccessService:
         rows = session.connection().execute(_CANDIDATE_PAIRS, {"task_id": task_id})
         return any((r.group_id, r.organisation_id) in actor.memberships for r in rows)
 
-    def can_see_task(self, session: sa.orm.Session, actor: Actor, task: HumanTask) -> bool:
+    def can_see_task(self, session: sa.orm.Session, actor: Actor, task: Any) -> bool:
         """Assignee, the one who completed it, a candidate of an open task, its supervisor, or an admin."""
         if actor.is_admin or actor.user_id in (task.assignee_id, task.completed_by_id):
             return True

@@ -426,7 +426,9 @@ class RuntimeService:
     ) -> Page[InstanceInfo]:
         """Cases the actor may see, newest first."""
         page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
-        conditions = [] if actor.is_admin else [ProcessInstance.id.in_(self.access.visible_instance_ids(actor))]
+        conditions: list[Any] = []
+        if not actor.is_admin:
+            conditions.append(ProcessInstance.id.in_(self.access.visible_instance_ids(actor)))
         if process_key:
             conditions.append(ProcessInstance.process_key == process_key)
         if status:

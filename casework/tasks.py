@@ -93,6 +93,8 @@ class TaskService:
                 .join(ProcessInstance, ProcessInstance.definition_id == ProcessDefinition.id)
                 .where(ProcessInstance.id == task.instance_id)
             )
+            if definition is None:
+                raise NotFound("Aufgabe nicht gefunden.")
             model = self.runtime.repository.model_for(definition)
             meta = model.user_tasks.get(task.bpmn_id)
             form = meta.form if meta else None
@@ -145,7 +147,7 @@ class TaskService:
             if task.assignee_id != actor.user_id and not actor.is_admin:
                 raise Conflict("Die Aufgabe ist Ihnen nicht zugewiesen.")
             now = self.clock.now()
-            result = session.execute(
+            result = session.connection().execute(
                 sa.update(HumanTask.__table__)
                 .where(HumanTask.__table__.c.id == task_id,
                        HumanTask.__table__.c.assignee_id == task.assignee_id,
@@ -274,7 +276,7 @@ class TaskService:
     def _take(session: sa.orm.Session, task: HumanTask, actor: Actor, now: datetime) -> None:
         """Compare-and-set: only an unassigned open task can be taken."""
         table = HumanTask.__table__
-        result = session.execute(
+        result = session.connection().execute(
             sa.update(table)
             .where(table.c.id == task.id, table.c.assignee_id.is_(None), table.c.state == "open")
             .values(assignee_id=actor.user_id, claimed_at=now)
@@ -289,7 +291,7 @@ class TaskService:
             sa.select(table.c.history_head, table.c.lock_version).where(table.c.id == task.instance_id)
         ).one()
         rows, new_head = chain(head, task.instance_id, [event])
-        result = session.execute(
+        result = session.connection().execute(
             sa.update(table)
             .where(table.c.id == task.instance_id, table.c.lock_version == version)
             .values(history_head=new_head, lock_version=version + 1)
