@@ -29,6 +29,7 @@ class DirectoryService:
         self.clock = clock
         self.max_failures = max_failures
         self.lock_seconds = lock_seconds
+        self._group_labels: dict[str, str] | None = None
         # checked when the user is unknown or locked, so those cost as much as a wrong password
         self._dummy_hash = generate_password_hash("not a password", method=password_method)
 
@@ -51,6 +52,13 @@ class DirectoryService:
             if user.failed_logins or user.locked_until:
                 user.failed_logins, user.locked_until = 0, None
             return self.access.actor_for(session, user.id)
+
+    def group_labels(self) -> dict[str, str]:
+        """Readable labels of the groups by name; cached, groups change with set-up, not per request."""
+        if self._group_labels is None:
+            with unit_of_work(write=False) as session:
+                self._group_labels = {r.name: r.label for r in session.execute(sa.select(Group.name, Group.label))}
+        return self._group_labels
 
     def actor(self, user_id: int) -> Actor | None:
         with unit_of_work(write=False) as session:
@@ -93,6 +101,7 @@ class DirectoryService:
             session.flush()
             group_id = group.id
         self.access.forget_groups()
+        self._group_labels = None
         return group_id
 
     def ensure_user(

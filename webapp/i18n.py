@@ -106,6 +106,7 @@ def init_app(app: Flask) -> None:
         when=format_when,
         day=format_day,
         value=format_value,
+        group_labels=group_labels,
     )
     app.jinja_env.globals.update(
         current_locale=current_locale,
@@ -114,6 +115,14 @@ def init_app(app: Flask) -> None:
         outcome_label=outcome_label,
         priority_label=priority_label,
     )
+
+
+def group_labels(names: Any) -> str:
+    """Group names as their readable labels ("Geschäftsführung", not "gf"), comma-separated."""
+    from webapp.common import services
+
+    labels = services().directory.group_labels()
+    return ", ".join(labels.get(name, name) for name in names or ())
 
 
 def compile_translations(directory: Path = TRANSLATIONS_DIR) -> list[Path]:

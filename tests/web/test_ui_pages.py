@@ -293,3 +293,15 @@ def test_case_in_error_shows_the_failed_step(browser: Any, backstage: Backstage)
     assert "<code>read_secrets</code>" in alert
     assert case.error_message and case.error_message.split(":")[0] in alert
     assert "Fehler im Ablauf" in page.text  # the history names the failure
+
+
+def test_case_page_names_groups_by_their_labels(browser: Any) -> None:
+    employee = browser("mitarbeiterin")
+    started = employee.submit(
+        "/cases/new/assignment_termination",
+        {"initiator": "employee", "employee_name": "Erika Beispiel", "employer": "ba",
+         "reason": "Pflege", "requested_end_date": "2027-01-31"},
+    )
+    assert started.status_code == 302
+    page = employee.get(started.headers["Location"]).text
+    assert "Gruppe: Geschäftsführung" in page
