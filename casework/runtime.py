@@ -24,6 +24,7 @@ from models import CaseParty, HumanTask, Organisation, ProcessDefinition, Proces
 
 SERIALIZER_VERSION = "spiff-3.2/camunda"
 MAX_PER_PAGE = 200
+MAX_PAGE = 1_000_000
 
 _INSTANCES = ProcessInstance.__table__
 # Built once: constructing a statement costs more than executing it on SQLite (bench/engine.py).
@@ -411,7 +412,7 @@ class RuntimeService:
         with unit_of_work(write=False) as session:
             if not self.access.can_see_instance(session, actor, instance_id):
                 raise NotFound("Fall nicht gefunden.")
-        page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+        page, per_page = page_window(page, per_page)
         return self.history.page_for_instance(instance_id, page=page, per_page=per_page)
 
     def list(
@@ -425,7 +426,7 @@ class RuntimeService:
         per_page: int = 50,
     ) -> Page[InstanceInfo]:
         """Cases the actor may see, newest first."""
-        page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+        page, per_page = page_window(page, per_page)
         conditions: list[Any] = []
         if not actor.is_admin:
             conditions.append(ProcessInstance.id.in_(self.access.visible_instance_ids(actor)))
@@ -475,6 +476,11 @@ class RuntimeService:
         data.setdefault("land", land or "NW")
         data["started_by"] = actor.username
         return data
+
+
+def page_window(page: int, per_page: int) -> tuple[int, int]:
+    """Page and page size within bounds: a page past any real list must not overflow an OFFSET."""
+    return min(max(1, page), MAX_PAGE), min(max(1, per_page), MAX_PER_PAGE)
 
 
 def assignee_names(session: sa.orm.Session, tasks: Any) -> dict[int, str]:

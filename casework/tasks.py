@@ -15,7 +15,7 @@ from casework.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from casework.helpers import collect_effects
 from casework.history import PendingEvent, chain, write_events
 from casework.records import Actor, Page, TaskInfo
-from casework.runtime import MAX_PER_PAGE, RuntimeService, assignee_names
+from casework.runtime import RuntimeService, assignee_names, page_window
 from casework.unit_of_work import after_commit, unit_of_work
 from models import HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate, User
 
@@ -51,7 +51,7 @@ class TaskService:
         """
         if scope not in SCOPES:
             raise ValidationFailed("Unbekannter Bereich.", {"scope": f"Erlaubt: {', '.join(SCOPES)}"})
-        page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+        page, per_page = page_window(page, per_page)
         t = HumanTask
         mine = sa.and_(t.assignee_id == actor.user_id, t.state == "open")
         offered = sa.and_(

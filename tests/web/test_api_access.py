@@ -312,9 +312,10 @@ def test_assign_is_for_supervisors(api: Any) -> None:
 @pytest.mark.parametrize(
     ("path", "field", "message"),
     [
-        ("/api/v1/tasks?per_page=0", "per_page", "Ganze Zahl ab 1 erwartet."),
-        ("/api/v1/tasks?page=0", "page", "Ganze Zahl ab 1 erwartet."),
-        ("/api/v1/process-definitions/assignment_termination?version=x", "version", "Ganze Zahl ab 1 erwartet."),
+        ("/api/v1/tasks?per_page=0", "per_page", "Ganze Zahl von 1 bis 999999999 erwartet."),
+        ("/api/v1/tasks?page=0", "page", "Ganze Zahl von 1 bis 999999999 erwartet."),
+        ("/api/v1/process-definitions/assignment_termination?version=x", "version", "Ganze Zahl von 1 bis 999999999 erwartet."),
+        ("/api/v1/process-instances?page=8712824280175935997960525971456", "page", "Ganze Zahl von 1 bis 999999999 erwartet."),
     ],
 )
 def test_bad_query_numbers_are_422_naming_the_parameter(api: Any, path: str, field: str, message: str) -> None:

@@ -234,9 +234,11 @@ def int_arg(name: str, default: int | None, *, maximum: int | None = None) -> in
     if raw is None:
         return default
     text = raw.strip()
-    value = int(text) if text.isascii() and text.isdigit() else 0
+    value = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else 0
     if value < 1:
-        raise ValidationFailed(f"Ungültiger Parameter '{name}'.", {name: "Ganze Zahl ab 1 erwartet."})
+        raise ValidationFailed(
+            f"Ungültiger Parameter '{name}'.", {name: "Ganze Zahl von 1 bis 999999999 erwartet."}
+        )
     return min(value, maximum) if maximum is not None else value
 
 
