@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := app
 
-.PHONY: run test test-sqlite test-postgres setup lint fmt check bench clean
+.PHONY: run test setup lint typecheck fmt check bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,9 +30,11 @@ test: $(STAMP)
 		echo "(FALLWERK_TEST_POSTGRES_URL not set: PostgreSQL run skipped)"; \
 	fi
 
-lint: $(STAMP)
+lint: $(STAMP) typecheck
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+
+typecheck: $(STAMP)
 	$(BIN)/mypy --strict --ignore-missing-imports casework models
 
 fmt: $(STAMP)
@@ -43,6 +45,7 @@ check: lint test
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/inbox.py
+	$(BIN)/python bench/http_api.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
