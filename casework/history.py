@@ -20,6 +20,7 @@ ACTIONS = (
     "instance_completed",
     "instance_terminated",
     "instance_failed",
+    "instance_retried",
     "task_created",
     "task_claimed",
     "task_unclaimed",

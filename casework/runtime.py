@@ -237,6 +237,33 @@ class RuntimeService:
                                            keep_variables=before.variables)
             return self.info(loaded, replace(snapshot, variables=before.variables), ())
 
+    def retry(self, instance_id: str, *, actor: Actor, variables: dict[str, Any] | None = None) -> InstanceInfo:
+        """Run a failed case's failed tasks again, optionally with corrected variables (admins only).
+
+        Raises:
+            NotFound: unknown or invisible.  Forbidden: not an admin.  Conflict: the case has not failed.
+            ValidationFailed: ``variables`` is not an object.
+        """
+        if variables is not None and not isinstance(variables, dict):
+            raise ValidationFailed("Variablen müssen ein Objekt sein.", {"variables": "Kein Objekt"})
+        with unit_of_work() as session:
+            if not self.access.can_see_instance(session, actor, instance_id):
+                raise NotFound("Fall nicht gefunden.")
+            if not actor.is_admin:
+                raise Forbidden("Nur Administratoren dürfen fehlgeschlagene Fälle erneut ausführen.")
+            loaded = self.load(session, instance_id)
+            if loaded.status != "error":
+                raise Conflict("Der Fall ist nicht fehlgeschlagen.")
+            with collect_effects() as effects:
+                retried = self.engine.retry(loaded.workflow, variables or {})
+            loaded.status = "running"  # so that failing again is recorded as a failure again
+            loaded.events.append(
+                PendingEvent(self.clock.now(), actor.username, "instance_retried",
+                             data={"elements": retried, "variables": variables or {}})
+            )
+            snapshot, plan = self.persist(session, loaded, actor=actor, effects=effects)
+            return self.info(loaded, snapshot, tuple(plan.new_tasks))
+
     # --- the engine's persistence --------------------------------------------------------
 
     def load(self, session: sa.orm.Session, instance_id: str) -> LoadedInstance:

@@ -201,6 +201,28 @@ class Engine:
         wf.script_engine = self._script_engine  # the deserializer installs an unsandboxed default
         return wf
 
+    def retry(self, wf: Workflow, variables: dict[str, Any]) -> list[str]:
+        """Run the failed tasks again, with ``variables`` merged into their data (an incident's fix).
+
+        Returns the BPMN ids of the tasks retried.
+
+        Raises:
+            Conflict: nothing in the case has failed.
+        """
+        failed = [t for t in _all_tasks(wf) if t.state == TaskState.ERROR]
+        if not failed:
+            raise Conflict("nothing in this case has failed")
+        patch = json.loads(json.dumps(variables, default=_json_default))
+        wf.task_tree.internal_data.pop(_ERROR_KEY, None)
+        retried = []
+        for task in failed:
+            retried.append(task.task_spec.bpmn_id or task.task_spec.name)
+            wf.reset_from_task_id(task.id)
+            # after the reset the task has inherited its parent's data again: the fix goes on top
+            task.data.update(patch)
+        self.step(wf)
+        return retried
+
     def complete(self, wf: Workflow, task_id: str, data: dict[str, Any]) -> None:
         """Complete a READY human task with (already validated) form data, then advance.
 

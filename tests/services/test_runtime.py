@@ -224,3 +224,20 @@ def test_only_employees_request_and_only_hr_gives_notice(casework, actor, starte
     with pytest.raises(ValidationFailed) as err:
         casework.runtime.start("assignment_termination", actor=actor(starter), variables=variables)
     assert "Personalstelle" in err.value.fields["initiator"]
+
+
+def test_admin_retries_a_failed_case_with_corrected_variables(casework, actor):
+    deploy_fixture(casework, "svc_divide.bpmn")
+    case = casework.runtime.start("svc_divide", actor=actor("gf"), variables={"total": 10, "divisor": 0})
+    assert (case.status, case.error_element) == ("error", "divide")
+    with pytest.raises(Forbidden):
+        casework.runtime.retry(case.id, actor=actor("gf"), variables={"divisor": 5})
+    again = casework.runtime.retry(case.id, actor=actor("admin"))  # the same data fails the same way
+    assert again.status == "error"
+    fixed = casework.runtime.retry(case.id, actor=actor("admin"), variables={"divisor": 5})
+    assert fixed.status == "running" and only_task(fixed).name == "after_script"
+    assert fixed.variables["share"] == 2
+    actions = [e.action for e in casework.runtime.list_history(case.id, actor=actor("admin"))]
+    assert actions.count("instance_failed") == 2 and actions.count("instance_retried") == 2
+    with pytest.raises(Conflict):
+        casework.runtime.retry(case.id, actor=actor("admin"))

@@ -249,3 +249,31 @@ def test_history_reports_whether_its_chain_is_intact(api: Any, app: Any) -> None
         with db.engine.begin() as conn:  # the newest event of a case: the head on the case row tells
             conn.execute(sa.text("DELETE FROM history_events WHERE id = (SELECT MAX(id) FROM history_events)"))
     assert employee.get(f"/api/v1/process-instances/{other['id']}/history").json["intact"] is False
+
+
+def test_admin_retries_a_failed_case_over_the_api_and_in_the_browser(api: Any, browser: Any) -> None:
+    from tests.factories import fixture_bytes
+
+    admin = api("admin")
+    upload = admin.client.post(
+        "/api/v1/process-definitions",
+        data={"files": (__import__("io").BytesIO(fixture_bytes("svc_divide.bpmn")), "svc_divide.bpmn")},
+        headers=admin.headers,
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 201, upload.json
+    gf = api("gf")
+    case = gf.post("/api/v1/process-instances", json={"process_key": "svc_divide",
+                                                      "variables": {"total": 10, "divisor": 0}}).json
+    assert case["status"] == "error" and case["error"]["element_id"] == "divide"
+    assert gf.post(f"/api/v1/process-instances/{case['id']}/retry", json={}).status_code == 403
+    admin_browser = browser("admin")
+    page = admin_browser.get(f"/cases/{case['id']}").text
+    assert "Fehlgeschlagenen Schritt erneut ausführen" in page
+    again = admin_browser.submit(f"/cases/{case['id']}/retry", {}, page_url=f"/cases/{case['id']}",
+                                 follow_redirects=True)
+    assert "erneut fehlgeschlagen" in again.text  # same data, same failure
+    fixed = admin.post(f"/api/v1/process-instances/{case['id']}/retry", json={"variables": {"divisor": 5}})
+    assert fixed.status_code == 200 and fixed.json["status"] == "running"
+    assert fixed.json["variables"]["share"] == 2
+    assert admin.post(f"/api/v1/process-instances/{case['id']}/retry", json={}).status_code == 409

@@ -242,6 +242,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         organisation_id=string("owning organisation (default: the caller's primary one)"),
     ),
     "TerminateRequest": obj(("reason",), reason=string()),
+    "RetryRequest": obj((), variables=free_object("corrected variables for the failed tasks")),
     "AssignRequest": obj(("username",), username=string()),
     "CompleteRequest": obj(("data",), data=free_object("form values")),
     "CompleteResult": obj(("process_instance",), process_instance=ref("Instance")),
@@ -479,6 +480,16 @@ def paths() -> dict[str, dict[str, Any]]:
                 ("200", "The terminated case", ref("Instance")),
                 params=[INSTANCE_ID],
                 body=json_body("TerminateRequest"),
+                errors=("400", "403", "404", "409", "422"),
+            )
+        },
+        f"{p}/process-instances/{{id}}/retry": {
+            "post": op(
+                "Run a failed case's failed tasks again, optionally with corrected variables (admin)",
+                "instances",
+                ("200", "The case after the retry", ref("Instance")),
+                params=[INSTANCE_ID],
+                body=json_body("RetryRequest"),
                 errors=("400", "403", "404", "409", "422"),
             )
         },

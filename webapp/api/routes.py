@@ -416,6 +416,14 @@ def terminate_instance(instance_id: str) -> Response:
     return jsonify(serialise.instance(info))
 
 
+@bp.post("/process-instances/<instance_id>/retry")
+def retry_instance(instance_id: str) -> Response:
+    """An admin runs a failed case's failed tasks again, optionally with corrected ``variables``."""
+    variables = json_body().get("variables")
+    info = services().runtime.retry(instance_id, actor=actor(), variables=variables)
+    return jsonify(serialise.instance(info))
+
+
 # --- tasks --------------------------------------------------------------------------------------
 
 

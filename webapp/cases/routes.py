@@ -1,4 +1,4 @@
-"""GET /cases, GET /cases/<id>, GET /cases/new, GET+POST /cases/new/<key>."""
+"""GET /cases, GET /cases/<id>, POST /cases/<id>/retry, GET /cases/new, GET+POST /cases/new/<key>."""
 
 from __future__ import annotations
 
@@ -25,6 +25,17 @@ def index() -> str:
 def show(instance_id: str) -> str:
     view = load_case(instance_id, actor())
     return render_template("cases/show.html", view=view, case=view.case)
+
+
+@bp.post("/cases/<instance_id>/retry")
+def retry(instance_id: str) -> Response:
+    """An admin runs the failed step of a case again (after the cause was fixed)."""
+    case = services().runtime.retry(instance_id, actor=actor())
+    if case.status == "error":
+        flash(_("The step failed again: %(message)s", message=case.error_message or ""), "error")
+    else:
+        flash(_("The case runs again."), "success")
+    return redirect(url_for("cases.show", instance_id=instance_id))
 
 
 @bp.get("/cases/new")
