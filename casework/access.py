@@ -100,16 +100,6 @@ class AccessService:
                 .join(TaskCandidate, TaskCandidate.task_id == HumanTask.id)
                 .where(self.candidate_clause(actor))
             )
-        supervised = self.supervised_groups(actor)
-        if supervised:
-            parts.append(
-                sa.select(HumanTask.instance_id)
-                .join(TaskCandidate, TaskCandidate.task_id == HumanTask.id)
-                .where(
-                    TaskCandidate.group_id.in_(sa.select(Group.id).where(Group.name.in_(sorted(supervised)))),
-                    TaskCandidate.organisation_id.in_(sorted(actor.organisation_ids)),
-                )
-            )
         return sa.union(*parts)
 
     def organisation_name(self, organisation_id: int | None) -> str | None:
@@ -160,19 +150,6 @@ class AccessService:
     def supervises(self, actor: Actor, candidate_groups: Any) -> bool:
         return bool(self.supervised_groups(actor) & set(candidate_groups or ()))
 
-    def _supervises_clause(self, actor: Actor, supervised: frozenset[str]) -> Any:
-        """Open tasks of a supervised group in a case one of the actor's organisations takes part in."""
-        return sa.exists().where(
-            HumanTask.instance_id == ProcessInstance.id,
-            HumanTask.state == "open",
-            HumanTask.id.in_(
-                sa.select(TaskCandidate.task_id).where(
-                    TaskCandidate.group_id.in_(sa.select(Group.id).where(Group.name.in_(sorted(supervised)))),
-                    TaskCandidate.organisation_id.in_(sorted(actor.organisation_ids)),
-                )
-            ),
-        )
-
     # --- cases -----------------------------------------------------------------------------
 
     @staticmethod
@@ -219,9 +196,6 @@ class AccessService:
                     HumanTask.id.in_(sa.select(TaskCandidate.task_id).where(self.candidate_clause(actor))),
                 )
             )
-        supervised = self.supervised_groups(actor)
-        if supervised:
-            conditions.append(self._supervises_clause(actor, supervised))
         return sa.or_(*conditions)
 
     def can_see_instance(self, session: sa.orm.Session, actor: Actor, instance_id: str) -> bool:
@@ -252,15 +226,12 @@ class AccessService:
         return any((r.group_id, r.organisation_id) in actor.memberships for r in rows)
 
     def can_see_task(self, session: sa.orm.Session, actor: Actor, task: Any) -> bool:
-        """Assignee, the one who completed it, a candidate of an open task, its supervisor, or an admin."""
+        """Assignee, the one who completed it, a candidate of an open task, or an admin (DOMAIN.md §2:
+        a user sees tasks assigned to them or offered to one of their groups)."""
         if actor.is_admin or actor.user_id in (task.assignee_id, task.completed_by_id):
             return True
         if task.state == "open":
-            if self.is_candidate(session, actor, task.id):
-                return True
-            return self.supervises(actor, task.candidate_groups) and self.can_see_instance(
-                session, actor, task.instance_id
-            )
+            return self.is_candidate(session, actor, task.id)
         # a closed task stays visible to its groups' members who may see the case
         return bool(set(task.candidate_groups or ()) & actor.groups) and self.can_see_instance(
             session, actor, task.instance_id

@@ -160,14 +160,15 @@ class TaskService:
             return replace(task_info(task, {}), assignee=None, claimed_at=None)
 
     def assign(self, task_id: str, *, actor: Actor, username: str) -> TaskInfo:
-        """Hand a task to one of its candidates: by a supervisor of its groups (gf for hr_ba), a member
-        of them (passing it to a colleague) or an admin.
+        """Hand a task to one of its candidates: by a supervisor of its groups (gf for hr_ba) in a case
+        they may see, a member of them (passing it to a colleague) or an admin.
 
         Raises:
-            NotFound: not visible.  Forbidden: not a supervisor.  ValidationFailed: unknown user.
+            NotFound: neither the task nor, for a supervisor, its case is visible.
+            Forbidden: not allowed to assign it.  ValidationFailed: unknown user.
         """
         with unit_of_work() as session:
-            task = self._visible(session, task_id, actor)
+            task = self._supervised_or_visible(session, task_id, actor)
             self._require_open(task)
             if not (
                 actor.is_admin
@@ -252,19 +253,31 @@ class TaskService:
             raise NotFound("Aufgabe nicht gefunden.")
         return task
 
+    def _supervised_or_visible(self, session: sa.orm.Session, task_id: str, actor: Actor) -> Any:
+        """A task row the actor sees, or one of a group they supervise in a case they see (for assign)."""
+        try:
+            return self._visible(session, task_id, actor)
+        except NotFound:
+            task = session.connection().execute(_SELECT_TASK, {"id": task_id}).first() if len(task_id) <= 36 else None
+            if (
+                task is None
+                or not self.access.supervises(actor, task.candidate_groups)
+                or not self.access.can_see_instance(session, actor, task.instance_id)
+            ):
+                raise
+            return task
+
     def _case_visible(self, instance_id: str, actor: Actor) -> bool:
         with unit_of_work(write=False) as session:
             return self.access.can_see_instance(session, actor, instance_id)
 
     def _require_candidate(self, session: sa.orm.Session, task: Any, actor: Actor) -> None:
-        """Admins and supervisors may see a task without being offered it; they may assign it, not do it.
+        """Admins see every task without being offered it; they may assign it, not do it.
 
         Raises:
             Forbidden: the actor sees the task but is not one of its candidates.
         """
-        if (actor.is_admin or self.access.supervises(actor, task.candidate_groups)) and not (
-            self.access.is_candidate(session, actor, task.id)
-        ):
+        if actor.is_admin and not self.access.is_candidate(session, actor, task.id):
             raise Forbidden("Sie können diese Aufgabe zuweisen, aber nicht selbst bearbeiten.")
 
     @staticmethod

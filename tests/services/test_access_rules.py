@@ -36,16 +36,18 @@ def test_a_notice_by_one_traeger_reaches_the_other_traegers_hr(casework, actor):
     assert (done.outcome, done.variables["end_date"]) == ("terminated", "2026-02-28")
 
 
-def test_supervisor_sees_and_assigns_but_does_not_do_the_task(casework, actor):
+def test_supervisor_assigns_but_neither_sees_nor_does_the_task(casework, actor):
+    """DOMAIN.md §2: tasks are seen by their assignee and candidates; gf supervises hr_ba and may
+    hand its task on, but the task itself stays the HR's (404 for everything else)."""
     case = start_termination(casework, actor("mitarbeiterin"))
     after = casework.tasks.complete(only_task(case).id, actor=actor("gf"), data={"decision": "no_objection"})
     record = only_task(after)
-    gf = actor("gf")  # gf supervises hr_ba (demo data)
-    assert casework.tasks.get(record.id, actor=gf).name == "record_termination"
-    with pytest.raises(Forbidden):
-        casework.tasks.claim(record.id, actor=gf)
-    with pytest.raises(Forbidden):
-        casework.tasks.complete(record.id, actor=gf, data={"end_date": "2027-01-31"})
+    gf = actor("gf")
+    for act in (lambda: casework.tasks.get(record.id, actor=gf),
+                lambda: casework.tasks.claim(record.id, actor=gf),
+                lambda: casework.tasks.complete(record.id, actor=gf, data={"end_date": "2027-01-31"})):
+        with pytest.raises(NotFound):
+            act()
     assert casework.tasks.assign(record.id, actor=gf, username="personal.ba").assignee == "personal.ba"
     with pytest.raises(NotFound):  # not hers to see
         casework.tasks.assign(record.id, actor=actor("mitarbeiterin"), username="personal.ba")
