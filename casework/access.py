@@ -21,10 +21,6 @@ from models import (
 
 ADMIN_GROUP = "admin"
 
-# a task has a handful of candidate rows: fetch them by primary-key prefix and match in Python
-_CANDIDATE_PAIRS = sa.select(TaskCandidate.group_id, TaskCandidate.organisation_id).where(
-    TaskCandidate.task_id == sa.bindparam("task_id")
-)
 _ACTOR = (
     sa.select(
         User.id,
@@ -219,19 +215,14 @@ class AccessService:
             )
         )
 
-    def is_candidate(self, session: sa.orm.Session, actor: Actor, task_id: str) -> bool:
-        if not actor.memberships:
-            return False
-        rows = session.connection().execute(_CANDIDATE_PAIRS, {"task_id": task_id})
-        return any((r.group_id, r.organisation_id) in actor.memberships for r in rows)
 
-    def can_see_task(self, session: sa.orm.Session, actor: Actor, task: Any) -> bool:
-        """Assignee, the one who completed it, a candidate of an open task, or an admin (DOMAIN.md §2:
-        a user sees tasks assigned to them or offered to one of their groups)."""
+    def can_see_task(self, session: sa.orm.Session, actor: Actor, task: Any, offered: bool) -> bool:
+        """Assignee, the one who completed it, a candidate of an open task (``offered``), or an admin
+        (DOMAIN.md §2: a user sees tasks assigned to them or offered to one of their groups)."""
         if actor.is_admin or actor.user_id in (task.assignee_id, task.completed_by_id):
             return True
         if task.state == "open":
-            return self.is_candidate(session, actor, task.id)
+            return offered
         # a closed task stays visible to its groups' members who may see the case
         return bool(set(task.candidate_groups or ()) & actor.groups) and self.can_see_instance(
             session, actor, task.instance_id

@@ -20,7 +20,29 @@ from casework.unit_of_work import after_commit, unit_of_work
 from models import HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate, User
 
 SCOPES = ("mine", "candidate", "all")
-_SELECT_TASK = sa.select(HumanTask.__table__).where(HumanTask.__table__.c.id == sa.bindparam("id"))
+_SELECT_TASK = (
+    sa.select(
+        HumanTask.__table__,
+        TaskCandidate.group_id.label("cand_group"),
+        TaskCandidate.organisation_id.label("cand_org"),
+    )
+    .outerjoin(TaskCandidate, TaskCandidate.task_id == HumanTask.id)
+    .where(HumanTask.id == sa.bindparam("id"))
+)
+
+
+class TaskRow:
+    """A task row with the (group, organisation) pairs it is offered to, read together."""
+
+    def __init__(self, row: Any, pairs: frozenset[tuple[int, int]]) -> None:
+        self._row = row
+        self.pairs = pairs
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, name)
+
+    def offered_to(self, actor: Actor) -> bool:
+        return self.state == "open" and bool(self.pairs & actor.memberships)
 
 
 class TaskService:
@@ -174,13 +196,13 @@ class TaskService:
                 actor.is_admin
                 or self.access.supervises(actor, task.candidate_groups)
                 # a member passes on a task nobody else holds; taking one over is for supervisors
-                or (task.assignee_id in (None, actor.user_id) and self.access.is_candidate(session, actor, task_id))
+                or (task.assignee_id in (None, actor.user_id) and task.offered_to(actor))
             ):
                 raise Forbidden("Nur Vorgesetzte und Mitglieder der Gruppe dürfen Aufgaben zuweisen.")
             user = session.scalar(sa.select(User).where(User.username == username, User.active.is_(True)))
             target = self.access.actor_for(session, user.id) if user else None
             if target is None or not (
-                self.access.is_candidate(session, target, task_id) or target.is_admin
+                task.offered_to(target) or target.is_admin
             ):
                 raise ValidationFailed(
                     "Die Person kann diese Aufgabe nicht übernehmen.",
@@ -243,22 +265,35 @@ class TaskService:
 
     # --- helpers ---------------------------------------------------------------------------
 
-    def _visible(self, session: sa.orm.Session, task_id: str, actor: Actor) -> Any:
-        """The task row (a plain row, not an ORM object) if the actor may see it; the answer of the
-        visibility check of an open task that is not the actor's is the candidate check itself."""
-        task = None
-        if isinstance(task_id, str) and len(task_id) <= 36:
-            task = session.connection().execute(_SELECT_TASK, {"id": task_id}).first()
-        if task is None or not self.access.can_see_task(session, actor, task):
+    @staticmethod
+    def _read(session: sa.orm.Session, task_id: str) -> TaskRow | None:
+        """The task and whom it is offered to, in ONE statement: one consistent snapshot, so a
+        concurrent completion shows as "completed", never as "open but offered to nobody"."""
+        if not isinstance(task_id, str) or len(task_id) > 36:
+            return None
+        rows = session.connection().execute(_SELECT_TASK, {"id": task_id}).all()
+        if not rows:
+            return None
+        pairs = frozenset((r.cand_group, r.cand_org) for r in rows if r.cand_group is not None)
+        return TaskRow(rows[0], pairs)
+
+    def _visible(self, session: sa.orm.Session, task_id: str, actor: Actor) -> TaskRow:
+        """The task if the actor may see it (assignee, candidate, admin, ...).
+
+        Raises:
+            NotFound: unknown, or not visible to the actor.
+        """
+        task = self._read(session, task_id)
+        if task is None or not self.access.can_see_task(session, actor, task, task.offered_to(actor)):
             raise NotFound("Aufgabe nicht gefunden.")
         return task
 
-    def _supervised_or_visible(self, session: sa.orm.Session, task_id: str, actor: Actor) -> Any:
-        """A task row the actor sees, or one of a group they supervise in a case they see (for assign)."""
+    def _supervised_or_visible(self, session: sa.orm.Session, task_id: str, actor: Actor) -> TaskRow:
+        """A task the actor sees, or one of a group they supervise in a case they see (for assign)."""
         try:
             return self._visible(session, task_id, actor)
         except NotFound:
-            task = session.connection().execute(_SELECT_TASK, {"id": task_id}).first() if len(task_id) <= 36 else None
+            task = self._read(session, task_id)
             if (
                 task is None
                 or not self.access.supervises(actor, task.candidate_groups)
@@ -277,16 +312,16 @@ class TaskService:
         Raises:
             Forbidden: the actor sees the task but is not one of its candidates.
         """
-        if actor.is_admin and not self.access.is_candidate(session, actor, task.id):
+        if actor.is_admin and not task.offered_to(actor):
             raise Forbidden("Sie können diese Aufgabe zuweisen, aber nicht selbst bearbeiten.")
 
     @staticmethod
-    def _require_open(task: HumanTask) -> None:
+    def _require_open(task: Any) -> None:
         if task.state != "open":
             raise Conflict("Die Aufgabe ist bereits erledigt.")
 
     @staticmethod
-    def _take(session: sa.orm.Session, task: HumanTask, actor: Actor, now: datetime) -> None:
+    def _take(session: sa.orm.Session, task: Any, actor: Actor, now: datetime) -> None:
         """Compare-and-set: only an unassigned open task can be taken."""
         table = HumanTask.__table__
         result = session.connection().execute(
@@ -297,7 +332,7 @@ class TaskService:
         if result.rowcount != 1:
             raise Conflict("Die Aufgabe wurde bereits von jemand anderem übernommen.")
 
-    def _append(self, session: sa.orm.Session, task: HumanTask, event: PendingEvent) -> None:
+    def _append(self, session: sa.orm.Session, task: Any, event: PendingEvent) -> None:
         """Append one event and move the instance's version, so history appends are serialised."""
         table = ProcessInstance.__table__
         head, version = session.execute(
@@ -320,7 +355,7 @@ def _event(task: Any, now: datetime, actor: Actor, action: str, data: dict[str, 
 
 
 def task_info(
-    task: HumanTask,
+    task: Any,
     names: dict[int, str],
     *,
     form: Any = None,

@@ -43,9 +43,13 @@ def _token(client, username):
     return {"Authorization": f"Bearer {response.json['token']}"}
 
 
-def test_concurrent_completion_one_wins_one_conflicts(app, casework):
+@pytest.mark.parametrize("second", ["gf", "gf.vertretung"], ids=["same user twice", "two users"])
+def test_concurrent_completion_one_wins_one_conflicts(app, casework, actor, second):
+    if second != "gf":  # a deputy in the same group and organisation
+        casework.directory.ensure_user(second, display_name="Vertretung GF", password="demo",
+                                       organisation_id=actor("gf").primary_organisation_id, groups=["gf"])
     client = app.test_client()
-    employee, gf = _token(client, "mitarbeiterin"), _token(client, "gf")
+    employee, gf, other = _token(client, "mitarbeiterin"), _token(client, "gf"), _token(client, second)
     outcomes = Counter()
     for n in range(ROUNDS):
         started = client.post("/api/v1/process-instances", headers=employee, json={
@@ -53,7 +57,7 @@ def test_concurrent_completion_one_wins_one_conflicts(app, casework):
         assert started.status_code == 201, started.text
         instance_id = started.json["id"]
         (task,) = client.get(f"/api/v1/tasks?process_instance_id={instance_id}", headers=gf).json["items"]
-        results = _race(app, gf, gf, task["id"], {"decision": "no_objection"})
+        results = _race(app, gf, other, task["id"], {"decision": "no_objection"})
         assert sorted(results.values()) == [200, 409], results
         outcomes.update(results.values())
 
