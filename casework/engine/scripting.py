@@ -3,8 +3,9 @@
 SpiffWorkflow's own ``PythonScriptEngine`` uses plain ``eval``/``exec`` with full builtins (guide §4),
 so a deployed BPMN file could read files or import modules. We plug a ``TaskDataEnvironment``
 subclass into it that compiles with RestrictedPython and runs with a small builtin set, the
-RestrictedPython guards and the domain helpers. Deploy-time lint uses :func:`compile_problem` so a
-script that would be refused at run time is already refused at upload.
+RestrictedPython guards and the domain helpers. Deploy-time lint uses :func:`compile_problem`: a
+syntax error refuses the upload, code the sandbox refuses is reported with its element id and fails
+the case (recorded in its history) when it runs.
 """
 
 from __future__ import annotations
