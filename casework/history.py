@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from casework.records import HistoryEntry, Page
+from casework.records import HistoryEntry
 from casework.unit_of_work import unit_of_work
 from models import HistoryEvent, ProcessInstance
 
@@ -88,58 +88,42 @@ def write_events(session: sa.orm.Session, rows: list[dict[str, Any]]) -> None:
 
 
 class HistoryService:
-    """Read-only queries on the audit trail; appending happens inside the runtime's transactions."""
+    """Read-only queries on the audit trail; appending happens inside the runtime's transactions.
+    Visibility is the caller's (RuntimeService's) check."""
 
-    def list_for_instance(self, instance_id: str) -> list[HistoryEntry]:
-        """Events of one case, oldest first. Visibility is the caller's (RuntimeService's) check."""
-        return list(self.page_for_instance(instance_id, page=1, per_page=None).items)
+    def trail(self, instance_id: str) -> tuple[list[HistoryEntry], bool]:
+        """Events of one case, oldest first, and whether none was changed or removed since written.
 
-    def page_for_instance(self, instance_id: str, *, page: int, per_page: int | None) -> Page[HistoryEntry]:
-        """One page of a case's events, oldest first (``per_page`` None: all of them)."""
-        where = HistoryEvent.instance_id == instance_id
-        with unit_of_work(write=False) as session:
-            total = session.scalar(sa.select(sa.func.count()).select_from(HistoryEvent).where(where)) or 0
-            stmt = sa.select(HistoryEvent).where(where).order_by(HistoryEvent.id)
-            if per_page is not None:
-                stmt = stmt.limit(per_page).offset((page - 1) * per_page)
-            entries = tuple(
-                HistoryEntry(
-                    at=r.at,
-                    actor=r.actor,
-                    action=r.action,
-                    task_id=r.task_id,
-                    task_name=r.task_name,
-                    task_title=r.task_title,
-                    data=r.data,
-                )
-                for r in session.execute(stmt).scalars()
-            )
-        return Page(items=entries, total=total, page=page, per_page=per_page or max(total, 1))
-
-    def verify_chain(self, instance_id: str) -> bool:
-        """True when no event of the case was changed or removed since it was written.
-
-        The chain proves each event's predecessor; the head kept on the case row proves the last.
+        One read serves both: the chain proves each event's predecessor; the head kept on the case
+        row proves the last.
         """
         with unit_of_work(write=False) as session:
             rows = list(
                 session.execute(
-                    sa.select(HistoryEvent)
-                    .where(HistoryEvent.instance_id == instance_id)
-                    .order_by(HistoryEvent.id)
+                    sa.select(HistoryEvent).where(HistoryEvent.instance_id == instance_id).order_by(HistoryEvent.id)
                 ).scalars()
             )
             expected_head = session.scalar(
                 sa.select(ProcessInstance.history_head).where(ProcessInstance.id == instance_id)
             )
-        head = None
-        for r in rows:
-            expected, head_after = chain(
-                head,
-                instance_id,
-                [PendingEvent(r.at, r.actor, r.action, r.task_id, r.task_name, r.task_title, r.data)],
-            )
-            if r.prev_hash != head or expected[0]["hash"] != r.hash:
-                return False
-            head = head_after
-        return head == expected_head
+        entries = [
+            HistoryEntry(r.at, r.actor, r.action, r.task_id, r.task_name, r.task_title, r.data) for r in rows
+        ]
+        return entries, _intact(instance_id, rows, entries, expected_head)
+
+    def list_for_instance(self, instance_id: str) -> list[HistoryEntry]:
+        return self.trail(instance_id)[0]
+
+    def verify_chain(self, instance_id: str) -> bool:
+        return self.trail(instance_id)[1]
+
+
+def _intact(instance_id: str, rows: list[HistoryEvent], entries: list[HistoryEntry], expected_head: str | None) -> bool:
+    head = None
+    for row, e in zip(rows, entries, strict=True):
+        event = PendingEvent(e.at, e.actor, e.action, e.task_id, e.task_name, e.task_title, e.data)
+        expected, head_after = chain(head, instance_id, [event])
+        if row.prev_hash != head or expected[0]["hash"] != row.hash:
+            return False
+        head = head_after
+    return head == expected_head

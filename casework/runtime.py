@@ -16,7 +16,7 @@ from casework.engine import Engine, ProcessModel, Snapshot, validate_form
 from casework.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from casework.helpers import collect_effects
 from casework.history import HistoryService, PendingEvent, chain, write_events
-from casework.records import Actor, InstanceInfo, Page, TaskInfo
+from casework.records import Actor, HistoryEntry, InstanceInfo, Page, TaskInfo
 from casework.repository import RepositoryService
 from casework.sync import TaskPlan, plan_tasks, write_tasks
 from casework.unit_of_work import after_commit, unit_of_work
@@ -408,8 +408,16 @@ class RuntimeService:
             open_tasks = tuple(task_info(t, assignee_names(session, tasks)) for t in tasks)
             return instance_info(row[0], row[1], row[2], open_tasks)
 
-    def list_history(self, instance_id: str, *, actor: Actor) -> list[Any]:
-        """The audit trail of a case the actor may see.
+    def list_history(self, instance_id: str, *, actor: Actor) -> list[HistoryEntry]:
+        """The audit trail of a case the actor may see, oldest first.
+
+        Raises:
+            NotFound: unknown or not visible.
+        """
+        return self.history_trail(instance_id, actor=actor)[0]
+
+    def history_trail(self, instance_id: str, *, actor: Actor) -> tuple[list[HistoryEntry], bool]:
+        """The audit trail of a case the actor may see, and whether its hash chain is unbroken.
 
         Raises:
             NotFound: unknown or not visible.
@@ -417,30 +425,21 @@ class RuntimeService:
         with unit_of_work(write=False) as session:
             if not self.access.can_see_instance(session, actor, instance_id):
                 raise NotFound("Fall nicht gefunden.")
-        return self.history.list_for_instance(instance_id)
+        return self.history.trail(instance_id)
 
-    def history_intact(self, instance_id: str, *, actor: Actor) -> bool:
-        """Whether the case's history hash chain is unbroken (no event changed or removed).
-
-        Raises:
-            NotFound: unknown or not visible.
-        """
-        with unit_of_work(write=False) as session:
-            if not self.access.can_see_instance(session, actor, instance_id):
-                raise NotFound("Fall nicht gefunden.")
-        return self.history.verify_chain(instance_id)
-
-    def page_history(self, instance_id: str, *, actor: Actor, page: int = 1, per_page: int = 200) -> Page[Any]:
-        """One page of the audit trail of a case the actor may see, oldest first.
+    def page_history(
+        self, instance_id: str, *, actor: Actor, page: int = 1, per_page: int = MAX_PER_PAGE
+    ) -> tuple[Page[HistoryEntry], bool]:
+        """One page of the audit trail (oldest first) and whether the whole chain is unbroken; the
+        check reads every event anyway, so the page is cut from that one read.
 
         Raises:
             NotFound: unknown or not visible.
         """
-        with unit_of_work(write=False) as session:
-            if not self.access.can_see_instance(session, actor, instance_id):
-                raise NotFound("Fall nicht gefunden.")
+        entries, intact = self.history_trail(instance_id, actor=actor)
         page, per_page = page_window(page, per_page)
-        return self.history.page_for_instance(instance_id, page=page, per_page=per_page)
+        items = tuple(entries[(page - 1) * per_page : page * per_page])
+        return Page(items=items, total=len(entries), page=page, per_page=per_page), intact
 
     def list(
         self,

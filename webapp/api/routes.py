@@ -402,10 +402,8 @@ def instance_history(instance_id: str) -> Response:
     # the list convention of API.md; a page holds up to 200 events so most cases fit on one
     page = int_arg("page", 1) or 1
     per_page = int_arg("per_page", MAX_PER_PAGE, maximum=MAX_PER_PAGE) or MAX_PER_PAGE
-    who = actor()
-    result = services().runtime.page_history(instance_id, actor=who, page=page, per_page=per_page)
     # "intact": the hash chain over all events is unbroken (nothing changed or removed)
-    intact = services().runtime.history_intact(instance_id, actor=who)
+    result, intact = services().runtime.page_history(instance_id, actor=actor(), page=page, per_page=per_page)
     return jsonify({**serialise.page(result, serialise.history_entry), "intact": intact})
 
 

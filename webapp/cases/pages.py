@@ -136,9 +136,8 @@ def load_case(instance_id: str, actor: Actor) -> CaseView:
     """
     casework = services()
     case = casework.runtime.get(instance_id, actor=actor)
-    history = casework.runtime.list_history(instance_id, actor=actor)
+    history, intact = casework.runtime.history_trail(instance_id, actor=actor)
     labels, options = case_vocabulary(case.process_key, case.version)
-    intact = casework.runtime.history_intact(instance_id, actor=actor)
     return CaseView(case, history, labels, options, casework.clock.now(), actor, intact)
 
 
