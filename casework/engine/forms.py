@@ -284,20 +284,31 @@ def _is_required(
         return True
     if not field.required_if:
         return False
-    try:
-        return bool(evaluate(field.required_if, _rule_scope(form, clean, context)))
-    except ScriptFailed as exc:
-        errors[field.name] = f"Die Bedingung dieses Feldes ist fehlerhaft: {exc.message}"
-        return False
+    holds, broken = _rule(field.required_if, form, clean, context, evaluate)
+    if broken:
+        errors[field.name] = broken
+    return holds
 
 
-def _rule_scope(form: FormSpec, clean: Mapping[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
-    """What a field rule sees. The submission is authoritative for the form's own fields: a field left
-    empty is None here, not its old value from the task data (readonly fields keep the task data's)."""
+def _rule(
+    expression: str,
+    form: FormSpec,
+    clean: Mapping[str, Any],
+    context: Mapping[str, Any],
+    evaluate: Callable[[str, Mapping[str, Any]], Any],
+) -> tuple[bool, str | None]:
+    """Evaluate a field rule (``required_if``, ``valid_if``): (holds, message if the rule is broken).
+
+    The submission is authoritative for the form's own fields: a field left empty is None here, not
+    its old value from the task data (readonly fields keep the task data's).
+    """
     scope: dict[str, Any] = dict(context)
     scope.update({f.name: None for f in form.fields if not f.readonly})
     scope.update(clean)
-    return scope
+    try:
+        return bool(evaluate(expression, scope)), None
+    except ScriptFailed as exc:
+        return False, f"Die Bedingung dieses Feldes ist fehlerhaft: {exc.message}"
 
 
 def _check_valid_if(
@@ -310,11 +321,8 @@ def _check_valid_if(
     """A designer's rule over the submitted values (and e.g. ``starter_groups`` on a start form)."""
     if not field.valid_if:
         return None
-    try:
-        valid = bool(evaluate(field.valid_if, _rule_scope(form, clean, context)))
-    except ScriptFailed as exc:
-        return f"Die Bedingung dieses Feldes ist fehlerhaft: {exc.message}"
-    return None if valid else (field.invalid_message or INVALID_DEFAULT)
+    valid, broken = _rule(field.valid_if, form, clean, context, evaluate)
+    return broken or (None if valid else (field.invalid_message or INVALID_DEFAULT))
 
 
 def _check_bounds(field: FormField, value: Any) -> str | None:
