@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
@@ -21,25 +20,16 @@ from typing import Any
 import holidays
 
 from casework.clock import Clock
+from casework.context import current_case, running_case
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # The subdivisions the holidays package knows for Germany: the 16 Länder (and Augsburg).
 _LAENDER: tuple[str, ...] = tuple(holidays.list_supported_countries()["DE"])
 
-# The effects (notifications) produced by scripts during one engine call. A contextvar, not a
-# module global, so concurrent requests on different threads never see each other's effects.
-_effects: ContextVar[list[dict[str, Any]] | None] = ContextVar("casework_effects", default=None)
 
-
-@contextmanager
-def collect_effects() -> Iterator[list[dict[str, Any]]]:
-    """Collect the effects scripts produce inside the block; the service sends them after commit."""
-    collected: list[dict[str, Any]] = []
-    token = _effects.set(collected)
-    try:
-        yield collected
-    finally:
-        _effects.reset(token)
+def collect_effects() -> AbstractContextManager[list[dict[str, Any]]]:
+    """Collect the effects scripts produce inside the block, for no case in particular (tests, dry runs)."""
+    return running_case()
 
 
 def parse_date(value: Any) -> date:
@@ -143,9 +133,9 @@ def build_helpers(clock: Clock) -> dict[str, Callable[..., Any]]:
             raise ValueError("notify: subject must be a non-empty text")
         if not isinstance(text, str):
             raise ValueError("notify: text must be a text")
-        collected = _effects.get()
-        if collected is not None:  # outside a collector (e.g. a dry run) nothing is sent
-            collected.append(
+        case = current_case()
+        if case is not None:  # outside an engine call (e.g. a dry run) nothing is sent
+            case.effects.append(
                 {"type": "notify", "recipients": [n.strip() for n in names], "subject": subject, "text": text}
             )
 

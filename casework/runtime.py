@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -12,9 +13,9 @@ import sqlalchemy as sa
 
 from casework.access import AccessService
 from casework.clock import Clock
+from casework.context import running_case
 from casework.engine import Engine, ProcessModel, Snapshot, validate_form
 from casework.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from casework.helpers import collect_effects
 from casework.history import HistoryService, PendingEvent, chain, write_events
 from casework.records import Actor, HistoryEntry, InstanceInfo, Page, TaskInfo
 from casework.repository import RepositoryService
@@ -120,6 +121,22 @@ class LoadedInstance:
     events: list[PendingEvent] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class StepWritten:
+    """What one step wrote, handed to the step listeners inside its transaction."""
+
+    session: sa.orm.Session
+    loaded: LoadedInstance
+    snapshot: Snapshot
+    plan: TaskPlan
+    now: Any
+    status: str
+    effects: list[dict[str, Any]]
+
+
+StepListener = Callable[[StepWritten], None]
+
+
 class RuntimeService:
     """Cases: start, load with the spec of their own version, persist, query, terminate."""
 
@@ -137,6 +154,9 @@ class RuntimeService:
         self.history = history
         self.clock = clock
         self.live = LiveWorkflows()
+        # Called in persist's transaction after the task rows and history are written, so other
+        # parts (timers, message subscriptions, reminders, mail) keep their rows in step with a case.
+        self.step_listeners: list[StepListener] = []
 
     # --- commands --------------------------------------------------------------------------
 
@@ -170,7 +190,7 @@ class RuntimeService:
             data = self._start_data(model, variables or {}, actor, land)
             now = self.clock.now()
             instance_id = str(uuid.uuid4())
-            with collect_effects() as effects:
+            with running_case(session, instance_id, owner, parties) as effects:
                 workflow = self.engine.start(model, data)
             new_row = {
                 "id": instance_id,
@@ -254,7 +274,7 @@ class RuntimeService:
             loaded = self.load(session, instance_id)
             if loaded.status != "error":
                 raise Conflict("Der Fall ist nicht fehlgeschlagen.")
-            with collect_effects() as effects:
+            with running_case(session, loaded.id, loaded.organisation_id, loaded.parties) as effects:
                 retried = self.engine.retry(loaded.workflow, variables or {})
             loaded.status = "running"  # so that failing again is recorded as a failure again
             loaded.events.append(
@@ -352,6 +372,8 @@ class RuntimeService:
                 raise Conflict("Der Fall wurde inzwischen von jemand anderem geändert.")
         write_tasks(session, plan, now)
         write_events(session, rows)
+        for listener in self.step_listeners:
+            listener(StepWritten(session, loaded, snapshot, plan, now, status, effects))
         loaded.status, loaded.lock_version = status, loaded.lock_version + 1
         loaded.ended_at = now if ended else None
         if not ended:

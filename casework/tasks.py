@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from casework.access import AccessService
 from casework.clock import Clock
+from casework.context import running_case
 from casework.engine import validate_form
 from casework.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from casework.helpers import collect_effects
 from casework.history import PendingEvent, chain, write_events
 from casework.records import Actor, Page, TaskInfo
 from casework.runtime import RuntimeService, assignee_names, page_window
@@ -249,7 +249,7 @@ class TaskService:
                 data = {**{k: v for k, v in shown.items() if k not in data}, **data}
                 clean = validate_form(meta.form, data, context=task.data or {},
                                       evaluate=self.runtime.engine.evaluate)
-            with collect_effects() as effects:
+            with running_case(session, loaded.id, loaded.organisation_id, loaded.parties) as effects:
                 self.runtime.engine.complete(loaded.workflow, task_id, clean)
             events.append(PendingEvent(now, actor.username, "task_completed", task.id,
                                        task.bpmn_id, task.title, clean))

@@ -1,7 +1,7 @@
 """Localisation of the browser UI: compiled catalogs, German labels for codes, date formats.
 
-UI text is written as English msgids; ``translations/de/LC_MESSAGES/messages.po`` holds the
-German text, which is the default UI language. The ``.mo`` files are build artefacts: they are
+UI text is written as English msgids; the ``.po`` files in ``translations/de/LC_MESSAGES/`` hold
+the German text, which is the default UI language. The ``.mo`` files are build artefacts: they are
 compiled here at start-up when missing or older than their ``.po`` (no ``pybabel`` step needed).
 """
 
@@ -126,27 +126,43 @@ def group_labels(names: Any) -> str:
 
 
 def compile_translations(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
-    """Write ``messages.mo`` next to each ``messages.po`` that is newer; returns the files written.
+    """Write ``messages.mo`` per language from all its ``.po`` files when any is newer; returns the files written.
 
-    A read-only installation with stale catalogs logs a warning instead of failing.
+    Each area of the UI keeps its own catalog (``messages.po``, ``deadlines.po``, ...) so that
+    changes to one area never touch another's file; they are merged into the one domain Flask-Babel
+    reads. A read-only installation with stale catalogs logs a warning instead of failing.
     """
     written = []
-    for po_path in sorted(directory.glob("*/LC_MESSAGES/*.po")):
-        mo_path = po_path.with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+    for folder in sorted(directory.glob("*/LC_MESSAGES")):
+        sources = sorted(folder.glob("*.po"))
+        mo_path = folder / "messages.mo"
+        if not sources:
+            continue
+        newest = max(po.stat().st_mtime for po in sources)
+        if mo_path.exists() and mo_path.stat().st_mtime >= newest:
             continue
         try:
-            _compile(po_path, mo_path)
+            _compile(sources, mo_path)
         except OSError as exc:
-            log.warning("Could not compile %s: %s", po_path, exc)
+            log.warning("Could not compile %s: %s", folder, exc)
             continue
         written.append(mo_path)
     return written
 
 
-def _compile(po_path: Path, mo_path: Path) -> None:
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=po_path.parent.parent.name)
+def _compile(sources: list[Path], mo_path: Path) -> None:
+    locale = mo_path.parent.parent.name
+    catalog = None
+    for po_path in sources:
+        with po_path.open("rb") as handle:
+            part = read_po(handle, locale=locale)
+        if catalog is None:
+            catalog = part
+            continue
+        for message in part:
+            if message.id:
+                catalog[message.id] = message
+    assert catalog is not None
     # write to a temporary file and rename: several workers may start at the same moment
     fd, tmp_name = tempfile.mkstemp(dir=mo_path.parent, prefix=".messages-", suffix=".mo")
     try:
