@@ -30,6 +30,7 @@ ACTIONS = (
     "notification",
     "message_received",
     "timer_fired",
+    "legal_parameter_used",
 )
 
 

@@ -24,6 +24,8 @@ from casework.unit_of_work import after_commit, unit_of_work
 from models import CaseParty, HumanTask, Organisation, ProcessDefinition, ProcessInstance
 
 SERIALIZER_VERSION = "spiff-3.2/camunda"
+# the history action recorded for each kind of effect a script helper produces
+EFFECT_ACTIONS = {"notify": "notification", "legal_parameter": "legal_parameter_used"}
 MAX_PER_PAGE = 200
 MAX_PAGE = 1_000_000
 
@@ -336,7 +338,8 @@ class RuntimeService:
         actor_name = actor.username if actor else None
         status = "terminated" if terminated else snapshot.status
         events = loaded.events
-        events += [PendingEvent(now, actor_name, "notification", data=e) for e in effects]
+        events += [PendingEvent(now, actor_name, EFFECT_ACTIONS.get(e.get("type", ""), "notification"), data=e)
+                   for e in effects]
         if status == "error" and loaded.status != "error":
             events.append(
                 PendingEvent(now, actor_name, "instance_failed", task_name=snapshot.error_element,
