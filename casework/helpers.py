@@ -9,39 +9,28 @@ designer can act on, which the engine reports as the script task's error.
 
 from __future__ import annotations
 
-import calendar
-import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import date, timedelta
-from functools import lru_cache
+from datetime import timedelta
 from typing import Any
 
-import holidays
+import sqlalchemy as sa
 
 from casework.clock import Clock
 from casework.context import current_case, running_case
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# The subdivisions the holidays package knows for Germany: the 16 Länder (and Augsburg).
-_LAENDER: tuple[str, ...] = tuple(holidays.list_supported_countries()["DE"])
+# The date arithmetic lives in the deadline calculator (casework.deadlines); helpers delegate to it.
+from casework.deadlines import check_land as _check_land
+from casework.deadlines import is_working_day, months_later, parse_date, working_days_later
+from casework.legal import shipped_law_helpers
+
+__all__ = ["build_helpers", "collect_effects", "is_working_day", "months_later", "parse_date",
+           "working_days_later"]
 
 
 def collect_effects() -> AbstractContextManager[list[dict[str, Any]]]:
     """Collect the effects scripts produce inside the block, for no case in particular (tests, dry runs)."""
     return running_case()
-
-
-def parse_date(value: Any) -> date:
-    """A strict ISO date: "2011-11-31" is an error, never silently December 1st."""
-    if isinstance(value, date) and not hasattr(value, "hour"):
-        return value
-    if not isinstance(value, str) or not _ISO_DATE.match(value.strip()):
-        raise ValueError(f"expected a date as 'YYYY-MM-DD', got {value!r}")
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise ValueError(f"the date {value.strip()} does not exist") from None
 
 
 def _count(value: Any, what: str = "n") -> int:
@@ -51,48 +40,25 @@ def _count(value: Any, what: str = "n") -> int:
     return value
 
 
-def months_later(start: date, months: int) -> date:
-    """§ 188 Abs. 2/3 BGB: the day with the same number, or the month's last day if it has none."""
-    index = start.year * 12 + (start.month - 1) + months
-    year, month0 = divmod(index, 12)
-    if not 1 <= year <= 9999:
-        raise ValueError("the resulting date is out of range")
-    last_day = calendar.monthrange(year, month0 + 1)[1]
-    return date(year, month0 + 1, min(start.day, last_day))
+def members_of_group(
+    session: sa.orm.Session, group: str, parties: tuple[int, ...], land: str | None = None
+) -> list[str]:
+    """Active holders of ``group`` (in organisations of ``land`` if given), preferring those in the
+    ``parties`` organisations."""
+    from models import Group, Membership, Organisation, User
 
-
-@lru_cache(maxsize=256)
-def _holidays_of(land: str, year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("DE", subdiv=land, years=year).keys())
-
-
-def _check_land(land: Any) -> str:
-    if not isinstance(land, str) or land not in _LAENDER:
-        known = ", ".join(_LAENDER)
-        raise ValueError(f"unknown Land {land!r}; expected one of {known}")
-    return land
-
-
-def is_working_day(day: date, land: str) -> bool:
-    """Not a Saturday, Sunday or public holiday of the Land (§ 193 BGB, § 26 Abs. 3 SGB X)."""
-    return day.weekday() < 5 and day not in _holidays_of(land, day.year)
-
-
-def working_days_later(start: date, count: int, land: str) -> date:
-    """``count`` working days after ``start`` (before it if negative); 0 rolls forward to a working day."""
-    _check_land(land)
-    day = start
-    if count == 0:
-        while not is_working_day(day, land):
-            day += timedelta(days=1)
-        return day
-    step = timedelta(days=1 if count > 0 else -1)
-    remaining = abs(count)
-    while remaining:
-        day += step
-        if is_working_day(day, land):
-            remaining -= 1
-    return day
+    query = (
+        sa.select(User.username, Membership.organisation_id)
+        .join(Membership, Membership.user_id == User.id)
+        .join(Group, Group.id == Membership.group_id)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(Group.name == group, User.active.is_(True))
+    )
+    if land is not None:
+        query = query.where(Organisation.land == land)
+    rows = session.execute(query).all()
+    local = sorted({r.username for r in rows if r.organisation_id in parties})
+    return local or sorted({r.username for r in rows})
 
 
 def build_helpers(clock: Clock) -> dict[str, Callable[..., Any]]:
@@ -139,11 +105,44 @@ def build_helpers(clock: Clock) -> dict[str, Callable[..., Any]]:
                 {"type": "notify", "recipients": [n.strip() for n in names], "subject": subject, "text": text}
             )
 
+    def group_members(group: Any, land: Any = None) -> list[str]:
+        """User names of the group's active members, sorted (only those in organisations of ``land``
+        if given, e.g. 'NW'): those among the case's parties if there are any, else all of them
+        (Gemeinden, the Land, the BMAS and the Beirat's proposers take part in a case without being
+        one of its parties)."""
+        if not isinstance(group, str) or not group.strip():
+            raise ValueError(f"group_members: expected a group name, got {group!r}")
+        if land is not None:
+            land = _check_land(land)
+        case = current_case()
+        if case is None or case.session is None:
+            return []  # a dry run or lint: no directory to ask
+        return members_of_group(case.session, group.strip(), case.parties, land)
+
+    def display_names(usernames: Any) -> dict[str, str]:
+        """{user name: display name} for records people read ("Gemeinde Musterdorf", not
+        "gemeinde.musterdorf"); an unknown name maps to itself."""
+        if not isinstance(usernames, (list, tuple)) or not all(isinstance(u, str) for u in usernames):
+            raise ValueError(f"display_names: expected a list of user names, got {usernames!r}")
+        case = current_case()
+        found: dict[str, str] = {}
+        if case is not None and case.session is not None and usernames:
+            from models import User
+
+            rows = case.session.execute(
+                sa.select(User.username, User.display_name).where(User.username.in_(list(usernames)))
+            ).all()
+            found = {r.username: r.display_name for r in rows}
+        return {str(u): found.get(u) or str(u) for u in usernames}
+
     def parse_date_helper(s: Any) -> str:
         """Check and normalise a date; raises a clear error for impossible dates like 2011-11-31."""
         return parse_date(s).isoformat()
 
     return {
+        # deadline(), notified_on(), legal_parameter() by the law as shipped; Casework swaps in the
+        # database-backed ones (municipal holidays, parameter versions added by admins)
+        **shipped_law_helpers(),
         "today": today,
         "add_days": add_days,
         "add_months": add_months,
@@ -152,4 +151,6 @@ def build_helpers(clock: Clock) -> dict[str, Callable[..., Any]]:
         "days_between": days_between,
         "parse_date": parse_date_helper,
         "notify": notify,
+        "group_members": group_members,
+        "display_names": display_names,
     }

@@ -64,7 +64,7 @@ def test_harmless_scripts_run_with_helpers_and_leave_only_data(
         for a, b in pairs:
             total += a * b
         names = sorted({p['name'] for p in people})
-        deadline = add_working_days('2025-06-18', 1, land)
+        due = add_working_days('2025-06-18', 1, land)
         print('debug output is swallowed')
     """
     data = {"pairs": [[1, 2], [3, 4]], "people": [{"name": "b"}, {"name": "a"}], "land": "NW"}
@@ -76,7 +76,7 @@ def test_harmless_scripts_run_with_helpers_and_leave_only_data(
         **data,
         "total": 14,
         "names": ["a", "b"],
-        "deadline": "2025-06-20",
+        "due": "2025-06-20",
         "a": 3,
         "b": 4,
     }
