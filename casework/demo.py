@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from casework.committees import CommitteeService, seed_demo_committees
 from casework.directory import DirectoryService
 
 DEMO_PASSWORD = "demo"
@@ -112,4 +113,5 @@ def create_demo_world(directory: DirectoryService) -> dict[str, int]:
             roles=[(group, orgs[org]) for group, org in roles],
             email=f"{username}@musterkreis.example",
         )
+    seed_demo_committees(CommitteeService(directory.clock), orgs)
     return orgs
