@@ -43,6 +43,8 @@ class FormField:
     minlength: int | None = None
     maxlength: int | None = None
     help: str | None = None
+    # a secret ballot: the value is kept out of the case history (the process shows it when it may)
+    confidential: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -59,6 +61,8 @@ class FormField:
                 d[key] = value
         if self.readonly:
             d["readonly"] = True
+        if self.confidential:
+            d["confidential"] = True
         return d
 
 
@@ -127,6 +131,8 @@ class TaskInfo:
     form: FormSpec | None = None
     form_values: dict[str, Any] | None = None
     case_title: str | None = None
+    # (done, of) over the instances of a multi-instance task: "3 of 6 have voted", not who voted what
+    progress: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,8 @@ def _read_field(
             help_text = prop.get("value")
         elif key == "invalid_message":
             attrs["invalid_message"] = prop.get("value")
+        elif key == "confidential":
+            attrs["confidential"] = (prop.get("value") or "").strip().lower() == "true"
     field = FormField(
         name=name,
         type=ftype,
@@ -237,12 +239,15 @@ def validate_form(
 
     ``context`` is the task data ``required_if`` expressions may also look at; ``partial_ok``
     skips the required checks (saving a draft). Readonly fields are dropped from the input.
+    Fields named ``object__key`` are returned nested as ``{"object": {"key": ...}}`` and may be
+    submitted either way (see ``OBJECT_SEPARATOR``).
 
     Raises:
         ValidationFailed: with ``fields`` = {field name: German message}.
     """
     by_name = {f.name: f for f in form.fields}
-    errors: dict[str, str] = {}
+    groups = _object_groups(form)
+    raw, errors, dotted = _expand_objects(raw, groups, by_name)
     clean: dict[str, Any] = {}
     for name, value in raw.items():
         field = by_name.get(name)
@@ -268,7 +273,61 @@ def validate_form(
         if message:
             errors[field.name] = message
     if errors:
-        raise ValidationFailed("Die Eingaben sind ungültig.", fields=errors)
+        raise ValidationFailed("Die Eingaben sind ungültig.", fields=_object_error_names(errors, dotted))
+    return _nest_objects(clean, groups)
+
+
+# A field id "instruction_a__issuer" is the key "issuer" of the object variable "instruction_a":
+# the JSON API takes such objects as they are, an HTML form posts the flat fields (workflows/README.md).
+OBJECT_SEPARATOR = "__"
+
+
+def _object_groups(form: FormSpec) -> dict[str, list[str]]:
+    """Object variable name → the ids of its fields."""
+    groups: dict[str, list[str]] = {}
+    for field in form.fields:
+        head, sep, key = field.name.partition(OBJECT_SEPARATOR)
+        if sep and head and key:
+            groups.setdefault(head, []).append(field.name)
+    return groups
+
+
+def _expand_objects(
+    raw: Mapping[str, Any], groups: Mapping[str, list[str]], by_name: Mapping[str, FormField]
+) -> tuple[dict[str, Any], dict[str, str], set[str]]:
+    """Objects submitted for object variables become their flat fields.
+
+    Returns the flat input, errors for values that are not objects, and the object variables whose
+    errors are named "object.key" (all except those the client submitted as flat fields).
+    """
+    flat: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, value in raw.items():
+        if name not in groups or name in by_name:
+            flat[name] = value
+        elif isinstance(value, Mapping):
+            flat.update({f"{name}{OBJECT_SEPARATOR}{key}": item for key, item in value.items()})
+        elif not _missing(value):
+            errors[name] = "Objekt erwartet."
+    flat_given = {n.partition(OBJECT_SEPARATOR)[0] for n in raw if OBJECT_SEPARATOR in n}
+    return flat, errors, {g for g in groups if g not in flat_given}
+
+
+def _object_error_names(errors: dict[str, str], dotted: set[str]) -> dict[str, str]:
+    renamed: dict[str, str] = {}
+    for name, message in errors.items():
+        head, sep, key = name.partition(OBJECT_SEPARATOR)
+        if sep and head in errors:
+            continue  # "Objekt erwartet." says it all; its keys are not missing one by one
+        renamed[f"{head}.{key}" if sep and head in dotted else name] = message
+    return renamed
+
+
+def _nest_objects(clean: dict[str, Any], groups: Mapping[str, list[str]]) -> dict[str, Any]:
+    for group, names in groups.items():
+        parts = {n.partition(OBJECT_SEPARATOR)[2]: clean.pop(n) for n in names if n in clean}
+        if parts:
+            clean[group] = parts
     return clean
 
 
