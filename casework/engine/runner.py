@@ -27,13 +27,16 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
+from casework.clock import Clock
 from casework.errors import Conflict, ScriptFailed
 from casework.records import FormSpec
 
+from . import events
+from .events import WaitingTimer
 from .forms import coerce_default
 from .parser import META_ATTR, ProcessModel, UserTaskMeta
 from .scripting import RestrictedEnvironment, is_expression, make_script_engine
-from .timing import resolve_due
+from .timing import engine_time, install_engine_clock, resolve_due
 
 Workflow: TypeAlias = BpmnWorkflow
 
@@ -161,7 +164,10 @@ def _describe(exc: Exception) -> str:
 class Engine:
     """SpiffWorkflow behind a small facade; reentrant, one per application."""
 
-    def __init__(self, helpers: Mapping[str, Callable[..., Any]]) -> None:
+    def __init__(self, helpers: Mapping[str, Callable[..., Any]], clock: Clock | None = None) -> None:
+        # Timers read this clock (timing.install_engine_clock); tests and benchmarks freeze it.
+        install_engine_clock()
+        self._clock = clock or Clock()
         self._script_engine = make_script_engine(helpers)
         self._environment: RestrictedEnvironment = self._script_engine.environment
         registry = BpmnWorkflowSerializer.configure(SERIALIZER_CONFIG)
@@ -174,7 +180,8 @@ class Engine:
         """A new instance with ``data`` seeded on the root task (guide §2), advanced to its first wait."""
         wf = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=self._script_engine)
         wf.task_tree.data.update(json.loads(json.dumps(data, default=_json_default)))
-        self.step(wf)
+        with engine_time(self._clock.now):
+            self.step(wf)
         return wf
 
     def dump(self, wf: Workflow) -> str:
@@ -220,7 +227,8 @@ class Engine:
             wf.reset_from_task_id(task.id)
             # after the reset the task has inherited its parent's data again: the fix goes on top
             task.data.update(patch)
-        self.step(wf)
+        with engine_time(self._clock.now):
+            self.step(wf)
         return retried
 
     def complete(self, wf: Workflow, task_id: str, data: dict[str, Any]) -> None:
@@ -239,8 +247,9 @@ class Engine:
         if not task.task_spec.manual:
             raise Conflict(f"task {task_id} is not a human task")
         task.data.update(json.loads(json.dumps(data, default=_json_default)))
-        task.run()
-        self.step(wf)
+        with engine_time(self._clock.now):  # running a task may reach a timer and compute its due time
+            task.run()
+            self.step(wf)
 
     def step(self, wf: Workflow) -> None:
         """Run engine tasks until only human tasks or waits remain; remember failures, never raise.
@@ -285,6 +294,58 @@ class Engine:
     @staticmethod
     def _record(wf: Workflow, element: str | None, message: str) -> None:
         wf.task_tree.internal_data[_ERROR_KEY] = {"element": element, "message": message}
+
+    # -- timers and messages (casework.engine.events) ------------------------------------------
+
+    waiting_timers = staticmethod(events.waiting_timers)
+    waiting_messages = staticmethod(events.waiting_messages)
+    timer_fired = staticmethod(events.timer_fired)
+    timer_element = staticmethod(events.timer_element)
+
+    def fire_timers(self, wf: Workflow, now: datetime) -> list[WaitingTimer]:
+        """Fire every timer due at ``now`` and advance; returns one entry per firing.
+
+        A cycle timer overdue by several cycles fires once per elapsed cycle (one refresh each,
+        guide §3) and is reported once per cycle, with each cycle's own due time. A failure is
+        recorded like any step failure (see :meth:`step`), never raised.
+        """
+        before = events.timer_marks(wf)
+        with engine_time(lambda: now + events.TICK):
+            for _ in range(events.MAX_CATCH_UP):
+                due = [t for t in events.waiting_timers(wf) if t.due_at <= now]
+                if not due:
+                    break
+                try:
+                    wf.refresh_timers()
+                except Exception as exc:  # noqa: BLE001 - a timer expression failing is the case's error
+                    self._record(wf, due[0].element_id, _describe(exc))
+                    break
+                self.step(wf)
+                if set(due) & set(events.waiting_timers(wf)):
+                    break  # nothing moved: do not spin
+        return events.fired_since(wf, before, now)
+
+    def correlate(self, wf: Workflow, name: str, payload: Mapping[str, Any], correlation_key: str | None) -> list[str]:
+        """Deliver a message to the tasks waiting for ``name`` with ``correlation_key``, then advance.
+
+        The payload is stored under the variable :func:`events.message_variable` (``name`` as an
+        identifier). Returns the element ids that caught the message.
+
+        Raises:
+            Conflict: the instance does not wait for this message with this key.
+        """
+        clean = json.loads(json.dumps(dict(payload), default=_json_default))
+        catchers = events.message_catchers(wf, name, correlation_key)
+        if not catchers:
+            raise Conflict(f"the case does not wait for message '{name}' with this key")
+        with engine_time(self._clock.now):
+            for task in catchers:
+                try:
+                    wf.send_event(events.message_event(wf, task, name, clean))
+                except (WorkflowException, SpiffWorkflowException) as exc:
+                    raise Conflict(f"the case does not accept message '{name}': {exc}") from None
+            self.step(wf)
+        return [task.task_spec.bpmn_id or task.task_spec.name for task in catchers]
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -334,6 +395,30 @@ class Engine:
             str(t.id): (t.task_spec.bpmn_id, t.task_spec.bpmn_name or t.task_spec.bpmn_id)
             for t in _all_tasks(wf)
             if t.task_spec.manual and t.state == TaskState.READY
+        }
+
+    @staticmethod
+    def diagram_state(wf: Workflow) -> dict[str, list[str]]:
+        """BPMN element ids by how far the case got, for the diagram on the case page: ``completed``,
+        ``active`` (human tasks someone has to do), ``waiting`` (timers, messages, other events) and
+        ``failed``. An element passed before and reached again (a loop) counts only as its current state.
+        """
+        found: dict[str, dict[str, None]] = {k: {} for k in ("completed", "active", "waiting", "failed")}
+        for task in _all_tasks(wf):
+            bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+            if not bpmn_id:  # the engine's own bookkeeping tasks (Root, Start, End) are not drawn
+                continue
+            if task.state == TaskState.COMPLETED:
+                found["completed"][bpmn_id] = None
+            elif task.state == TaskState.ERROR:
+                found["failed"][bpmn_id] = None
+            elif task.state in (TaskState.READY, TaskState.STARTED):
+                found["active" if task.task_spec.manual else "waiting"][bpmn_id] = None
+            elif task.state == TaskState.WAITING:
+                found["waiting"][bpmn_id] = None
+        current = found["active"].keys() | found["waiting"].keys() | found["failed"].keys()
+        return {
+            kind: [i for i in ids if kind != "completed" or i not in current] for kind, ids in found.items()
         }
 
     @staticmethod

@@ -1,0 +1,79 @@
+"""Delivering a message to the cases that wait for it, found through ``message_subscriptions``.
+
+Who may send: any signed-in user who can see a waiting case (the case's parties, DOMAIN §2), and
+admins. Cases the sender cannot see are left alone and, like everywhere, not revealed: when none is
+visible the answer is NotFound.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from casework.context import running_case
+from casework.errors import NotFound, ValidationFailed
+from casework.history import PendingEvent
+from casework.records import Actor
+from casework.unit_of_work import unit_of_work
+from models import MessageSubscription
+
+if TYPE_CHECKING:
+    from casework.runtime import RuntimeService
+
+MAX_NAME = 200
+MAX_KEY = 400
+
+
+def _validated(name: Any, correlation_key: Any, payload: Any) -> tuple[str, str | None, dict[str, Any]]:
+    fields = {}
+    if not isinstance(name, str) or not name.strip() or len(name.strip()) > MAX_NAME:
+        fields["name"] = f"Nachrichtenname (1 bis {MAX_NAME} Zeichen) erwartet."
+    if isinstance(correlation_key, (int, float)) and not isinstance(correlation_key, bool):
+        correlation_key = str(correlation_key)  # a file number sent as a JSON number is still that key
+    if correlation_key is not None and (not isinstance(correlation_key, str) or len(correlation_key) > MAX_KEY):
+        fields["correlation_key"] = f"Zeichenkette (höchstens {MAX_KEY} Zeichen) oder null erwartet."
+    if payload is not None and not isinstance(payload, dict):
+        fields["payload"] = "Objekt erwartet."
+    if fields:
+        raise ValidationFailed("Die Nachricht ist ungültig.", fields)
+    key = correlation_key.strip() if isinstance(correlation_key, str) and correlation_key.strip() else None
+    return name.strip(), key, dict(payload or {})
+
+
+def correlate_message(
+    runtime: RuntimeService, name: Any, correlation_key: Any, payload: Any, *, actor: Actor
+) -> list[str]:
+    """Deliver the message to every visible case waiting for ``name`` with ``correlation_key``
+    (a case that expects no key waits for ``correlation_key`` None); all of them in one unit of work.
+
+    The payload is stored under the variable named like the message; each case records
+    ``message_received`` in its history. Returns the ids of the cases that received it.
+
+    Raises:
+        ValidationFailed: name, key or payload malformed.
+        NotFound: no case the actor can see waits for this message with this key.
+        Conflict: a case changed meanwhile or no longer accepts the message.
+    """
+    name, key, payload = _validated(name, correlation_key, payload)
+    table = MessageSubscription.__table__
+    with unit_of_work() as session:
+        matches = table.c.correlation_key.is_(None) if key is None else table.c.correlation_key == key
+        waiting = session.scalars(
+            sa.select(table.c.instance_id).where(table.c.message_name == name, matches)
+            .distinct().order_by(table.c.instance_id)
+        ).all()
+        visible = [i for i in waiting if runtime.access.can_see_instance(session, actor, i)]
+        if not visible:
+            raise NotFound("Kein Fall wartet auf diese Nachricht.")
+        now = runtime.clock.now()
+        for instance_id in visible:  # in id order: two senders lock shared cases in the same order
+            loaded = runtime.load(session, instance_id)
+            with running_case(session, loaded.id, loaded.organisation_id, loaded.parties) as effects:
+                elements = runtime.engine.correlate(loaded.workflow, name, payload, key)
+            loaded.events.append(PendingEvent(
+                now, actor.username, "message_received", task_name=elements[0],
+                data={"message": name, "correlation_key": key, "payload": payload, "elements": elements},
+            ))
+            runtime.persist(session, loaded, actor=actor, effects=effects)
+        return visible

@@ -1,0 +1,96 @@
+"""The scheduler: every SCHEDULER_INTERVAL seconds, fire due timers and run the periodic jobs.
+
+Timers are database rows, so a restart loses nothing, and any number of schedulers may run (web
+processes, `flask --app app scheduler` workers): ManagementService fires each due timer once.
+The background scheduler starts with the web server (``flask run`` or a WSGI server), never in
+tests, in other CLI commands, or in the reloader's watching parent process.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import signal
+import threading
+
+import click
+from apscheduler.schedulers.background import BackgroundScheduler
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from webapp.common import services
+
+log = logging.getLogger(__name__)
+JOB_ID = "fallwerk-tick"
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(scheduler_command)
+    if should_start(app):
+        start_background(app)
+
+
+def should_start(app: Flask) -> bool:
+    """Whether this process runs the background scheduler (see the module docstring)."""
+    if not app.config["SCHEDULER_ENABLED"] or app.testing:
+        return False
+    if app.debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
+        return False  # the reloader's parent only watches files; its child serves and schedules
+    # A WSGI server loads the app outside any click command; of the CLI commands only `run` serves.
+    context = click.get_current_context(silent=True)
+    return context is None or context.info_name == "run"
+
+
+def tick(app: Flask) -> None:
+    """One pass in a fresh app context: due timers, then the jobs (mail delivery)."""
+    with app.app_context():
+        try:
+            report = services().management.tick(limit=int(app.config["SCHEDULER_BATCH"]))
+        except Exception:  # the database may be away for a moment; the next pass tries again
+            log.exception("scheduler pass failed")
+            return
+        if report.claimed:
+            log.info("timers: %s", report)
+
+
+def _add_job(scheduler: BackgroundScheduler, app: Flask) -> None:
+    scheduler.add_job(
+        tick, "interval", args=[app], id=JOB_ID, seconds=float(app.config["SCHEDULER_INTERVAL"]),
+        max_instances=1, coalesce=True, replace_existing=True,
+    )
+
+
+def start_background(app: Flask) -> BackgroundScheduler:
+    """Start the polling thread of a web process; it stops when the process exits."""
+    scheduler = BackgroundScheduler(daemon=True, timezone="UTC")
+    _add_job(scheduler, app)
+    scheduler.start()
+    app.extensions["scheduler"] = scheduler
+    atexit.register(lambda: scheduler.shutdown(wait=False) if scheduler.running else None)
+    return scheduler
+
+
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="Run one pass and exit (for cron or a health check).")
+@with_appcontext
+def scheduler_command(once: bool) -> None:
+    """Fire due timers and run the periodic jobs in the foreground, as a process of its own."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    if once:
+        report = services().management.tick(limit=int(app.config["SCHEDULER_BATCH"]))
+        click.echo(f"claimed {report.claimed}, fired {report.fired}, retried {report.retried}, "
+                   f"failed {report.failed}")
+        return
+    # the same background scheduler as in a web process; this thread only waits for the signal
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    scheduler = start_background(app)
+    click.echo(f"Scheduler läuft (alle {app.config['SCHEDULER_INTERVAL']} s); Strg+C beendet ihn.")
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    scheduler.shutdown(wait=True)  # a pass under way finishes: its claims are not left to expire
+    click.echo("Scheduler beendet.")
