@@ -19,7 +19,12 @@ import sqlalchemy as sa
 
 @dataclass
 class CaseContext:
-    """The case an engine call runs for; ``effects`` collects what scripts ask to send."""
+    """The case an engine call runs for; ``effects`` collects what scripts ask to send.
+
+    ``parties`` grows when a script calls ``involve(...)`` (casework.parties), so the helpers run
+    later in the same call see the new organisations; the ``involve`` effect carries them to
+    ``RuntimeService.persist``, which stores them.
+    """
 
     session: sa.orm.Session | None = None
     instance_id: str | None = None

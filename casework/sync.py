@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from casework.access import AccessService
+from casework.context import running_case
 from casework.engine import Assignment, Engine, ReadyTask, Snapshot
 from casework.errors import ScriptFailed
 from casework.history import PendingEvent
@@ -107,14 +108,18 @@ def _plan_new(
     now: datetime,
 ) -> None:
     resolved: list[tuple[ReadyTask, Assignment, str | None]] = []
-    for task in new:
-        try:
-            assignment = engine.resolve_assignment(task.meta, task.data, now)
-            problem = None
-        except ScriptFailed as exc:
-            assignment = Assignment(candidate_groups=(), assignee=None, due_at=None, priority=50)
-            problem = exc.message
-        resolved.append((task, assignment, problem))
+    # the attribute expressions run for the case, so helpers that ask about it work there too
+    # (``${group_members('x')[0]}``, ``${chair('ka')}``); what they would send is dropped: an
+    # assignment expression sends nothing and involves no one
+    with running_case(session, loaded.id, loaded.organisation_id, loaded.parties):
+        for task in new:
+            try:
+                assignment = engine.resolve_assignment(task.meta, task.data, now)
+                problem = None
+            except ScriptFailed as exc:
+                assignment = Assignment(candidate_groups=(), assignee=None, due_at=None, priority=50)
+                problem = exc.message
+            resolved.append((task, assignment, problem))
     user_ids = _user_ids(session, {a.assignee for _, a, _ in resolved if a.assignee})
     group_ids = access.group_ids(session, tuple({g for _, a, _ in resolved for g in a.candidate_groups}))
     for task, assignment, problem in resolved:

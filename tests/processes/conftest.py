@@ -6,7 +6,7 @@ user holds or is offered, and complete it — every step through the same endpoi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -95,3 +95,40 @@ def without_users(app: Any) -> Callable[..., Any]:
             set_active(pattern, True)
 
     return context
+
+
+@pytest.fixture
+def colleague(app: Any) -> Iterator[Callable[..., str]]:
+    """colleague("ka.buero2", "ka_office", "land-nw") -> a further active member of the group in that
+    organisation (password ``demo``); the organisation is created when missing (``organisation=
+    (name, kind, land)``). The users lose their memberships and are deactivated after the test."""
+    import sqlalchemy as sa
+
+    from models import Membership, Organisation, User, db
+
+    created: list[str] = []
+
+    def make(username: str, group: str, slug: str,
+             organisation: tuple[str, str, str] | None = None) -> str:
+        casework = app.extensions["casework"]
+        with app.app_context():
+            if organisation is not None:
+                org_id = casework.directory.ensure_organisation(slug, *organisation)
+            else:
+                org_id = db.session.scalar(sa.select(Organisation.id).where(Organisation.slug == slug))
+                assert org_id is not None, slug
+            casework.directory.ensure_user_roles(
+                username, display_name=f"Kollegin {username}", password="demo",  # noqa: S106 - demo
+                organisation_id=org_id, roles=[(group, org_id)], email=f"{username}@musterkreis.example")
+            db.session.remove()
+        created.append(username)
+        return username
+
+    yield make
+    with app.app_context():
+        ids = list(db.session.scalars(sa.select(User.id).where(User.username.in_(created))))
+        if ids:
+            db.session.execute(sa.delete(Membership).where(Membership.user_id.in_(ids)))
+            db.session.execute(sa.update(User).where(User.id.in_(ids)).values(active=False))
+            db.session.commit()
+        db.session.remove()

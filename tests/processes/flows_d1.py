@@ -58,6 +58,32 @@ def tasks_of(client: Any, instance_id: str, name: str | None = None) -> list[dic
     return [t for t in response.json["items"] if name is None or t["name"] == name]
 
 
+def group_inbox(client: Any, instance_id: str, name: str | None = None) -> list[dict[str, Any]]:
+    """The case's tasks in the client's group inbox: offered to one of their groups, unclaimed."""
+    response = client.get(f"/api/v1/tasks?scope=candidate&process_instance_id={instance_id}&per_page=200")
+    assert response.status_code == 200, response.json
+    return [t for t in response.json["items"] if name is None or t["name"] == name]
+
+
+def sees_neither(client: Any, instance_id: str, task_id: str) -> bool:
+    """The client finds neither the case nor the task (404 each) and nothing of it in the inbox."""
+    return (
+        client.get(f"/api/v1/process-instances/{instance_id}").status_code == 404
+        and client.get(f"/api/v1/tasks/{task_id}").status_code == 404
+        and tasks_of(client, instance_id) == []
+    )
+
+
+def involved(client: Any, instance_id: str) -> list[tuple[str, list[str]]]:
+    """(group, organisation names) of each ``parties_added`` entry of the case's history."""
+    return [(e["data"]["group"], e["data"]["organisations"])
+            for e in history(client, instance_id) if e["action"] == "parties_added"]
+
+
+# a Land whose Kooperationsausschuss office has nothing to do with the NRW cases
+BAVARIA = ("land-by", ("Freistaat Bayern", "land", "BY"))
+
+
 def complete(client: Any, task_id: str, data: dict[str, Any]) -> dict[str, Any]:
     response = client.post(f"/api/v1/tasks/{task_id}/complete", json={"data": data})
     assert response.status_code == 200, response.json

@@ -10,6 +10,7 @@ from flask import Flask
 
 from casework.clock import FrozenClock
 from tests.processes.conftest import ProcessDriver
+from tests.processes.flows_d1 import BAVARIA, involved, sees_neither
 from tests.processes.test_option_application import fire_timers_at, stored_state
 
 PROPOSERS = ("caritas", "dgb", "handwerk", "ihk")
@@ -57,6 +58,22 @@ def vote_all(cases: ProcessDriver, case_id: str, votes: dict[str, dict[str, str]
 
 def everyone(vote: str) -> dict[str, str]:
     return dict.fromkeys(TV_MEMBERS, vote)
+
+
+def test_the_proposers_of_the_land_are_involved_and_asked_one_by_one(cases: ProcessDriver, colleague: Any) -> None:
+    outsider = colleague("kammer.bayern", "beirat_proposer", *BAVARIA)
+    case = start(cases)
+    nominations = {t["assignee"]: t for t in case["open_tasks"] if t["name"] == "submit_nomination"}
+    # a proposer of another Land is neither asked nor a party
+    assert set(nominations) == set(PROPOSERS)
+    assert involved(cases.client("admin"), case["id"]) == [("beirat_proposer", [
+        "Caritasverband Musterkreis", "DGB Region Musterkreis", "Handwerkskammer Musterstadt", "IHK Musterstadt"])]
+    assert sees_neither(cases.client(outsider), case["id"], nominations["ihk"]["id"])
+    # each proposer sees its own nomination and the case, not another proposer's task
+    ihk = cases.client("ihk")
+    assert ihk.get(f"/api/v1/process-instances/{case['id']}").status_code == 200
+    assert [t["id"] for t in cases.tasks("ihk", case["id"])] == [nominations["ihk"]["id"]]
+    assert ihk.get(f"/api/v1/tasks/{nominations['dgb']['id']}").status_code == 404
 
 
 def test_tv_appoints_eligible_nominees_by_vote(cases: ProcessDriver) -> None:

@@ -12,14 +12,18 @@ from typing import Any
 import pytest
 
 from tests.processes.flows_d1 import (
+    BAVARIA,
     TV_CHAIR,
     TV_MEMBERS,
     appointment_variables,
     case,
     decision_record,
     do,
+    group_inbox,
     history,
+    involved,
     open_names,
+    sees_neither,
     start,
     tasks_of,
     vote,
@@ -51,6 +55,8 @@ def test_appointed_by_tv_in_the_first_vote(api: Any) -> None:
     assert result["next_appointment_due"] == "2030-08-28"
     assert result["first_vote"]["counts"] == {"yes": 4, "no": 2, "abstain": 0}
     assert not {"tv_result", "tv_votes", "tv_voters", "employer_names", "ka_office"} & set(result)
+    # the KA had nothing to do: its office was never brought into the case
+    assert involved(api("admin"), started["id"]) == []
 
 
 def test_appointed_by_tv_after_the_ka_proposal(api: Any) -> None:
@@ -70,6 +76,26 @@ def test_appointed_by_tv_after_the_ka_proposal(api: Any) -> None:
     assert (second["nominee"], second["adopted"], second["counts"]) == (
         "Karl Kompromiss", True, {"yes": 5, "no": 1, "abstain": 0})
     assert second["votes"] == _tv_ballots(5, 1)
+
+
+def test_the_ka_proposal_reaches_every_clerk_of_the_ka_office(api: Any, colleague: Any) -> None:
+    second = api(colleague("ka.buero2", "ka_office", "land-nw"))
+    elsewhere = api(colleague("ka.buero.by", "ka_office", *BAVARIA))
+    started = _start(api)
+    after = vote(api, started["id"], "tv_vote", _tv_ballots(2, 4))
+    (task,) = after["open_tasks"]
+    assert (task["name"], task["assignee"], task["candidate_groups"]) == ("ka_proposal", None, ["ka_office"])
+    # brought in when the first vote failed, for the Land of the case only
+    assert involved(api("admin"), started["id"]) == [("ka_office", ["Land Nordrhein-Westfalen"])]
+    for office in (api("ka.buero"), second):
+        assert [t["id"] for t in group_inbox(office, started["id"])] == [task["id"]]
+    assert sees_neither(elsewhere, started["id"], task["id"])
+    after = do(second, started["id"], "ka_proposal", {"proposal_made": True, "proposed_candidate": "Karl Kompromiss"})
+    assert group_inbox(api("ka.buero"), started["id"]) == []
+    # the second vote fails too: no second proposal, the office is not involved again
+    after = vote(api, started["id"], "tv_vote", _tv_ballots(1, 5))
+    assert open_names(after) == ["rotation_appointment"]
+    assert len(involved(api("admin"), started["id"])) == 1
 
 
 @pytest.mark.parametrize(("first_chair_by_ba", "side"), [(False, "ba"), (True, "kommune")])

@@ -16,17 +16,21 @@ import sqlalchemy as sa
 from models import Timer, db
 from tests.conftest import PROJECT_ROOT
 from tests.processes.flows_d1 import (
+    BAVARIA,
     KA_CHAIR,
     KA_MEMBERS,
     case,
     conflict_variables,
     decision_record,
     do,
+    group_inbox,
     history,
     hold_hearings,
+    involved,
     open_names,
     reach_hearing,
     reach_ka_vote,
+    sees_neither,
     send_decision,
     start,
     tasks_of,
@@ -70,8 +74,9 @@ def test_gf_call_decided_for_the_ba_by_majority(api: Any) -> None:
 
     after = vote(api, started["id"], "ka_vote", _ballots(4, 2))
     assert open_names(after) == ["notify_parties"]
+    # a group task of the KA's office (the office was brought into the case), not one clerk's
     assert (after["open_tasks"][0]["assignee"], after["open_tasks"][0]["candidate_groups"]) == (
-        "ka.buero", ["ka_office"])
+        None, ["ka_office"])
 
     final = send_decision(api, started["id"])
     assert (final["status"], final["outcome"]) == ("completed", "decided")
@@ -310,7 +315,8 @@ def test_inform_traeger_refuses_future_and_impossible_dates(api: Any) -> None:
 def test_fundamental_instruction_is_referred_with_a_two_week_window(api: Any) -> None:
     gf = api("gf")
     started = start(gf, "instruction_conflict", conflict_variables(fundamental=True))
-    assert [(t["name"], t["assignee"]) for t in started["open_tasks"]] == [("ka_recommendation", "ka.buero")]
+    assert [(t["name"], t["assignee"], t["candidate_groups"]) for t in started["open_tasks"]] == [
+        ("ka_recommendation", None, ["ka_office"])]
     variables = case(gf, started["id"])["variables"]
     # referred on Wednesday 2026-11-25: two weeks end on Wednesday 2026-12-09 (§§ 187 Abs. 1, 188 Abs. 2 BGB)
     assert (variables["referred_on"], variables["recommendation_due"]) == ("2026-11-25", "2026-12-09")
@@ -323,6 +329,42 @@ def test_fundamental_instruction_is_referred_with_a_two_week_window(api: Any) ->
     after = complete_recommendation(office, task["id"], "2026-12-09")
     assert open_names(after) == ["inform_traeger"]
     assert after["variables"]["recommendation"] == "Weisung B folgen"
+
+
+def test_the_ka_office_is_involved_and_every_clerk_gets_its_tasks(api: Any, colleague: Any) -> None:
+    second = api(colleague("ka.buero2", "ka_office", "land-nw"))
+    elsewhere = api(colleague("ka.buero.by", "ka_office", *BAVARIA))
+    gf = api("gf")
+    started = start(gf, "instruction_conflict", conflict_variables(fundamental=True))
+    # the office of the KA of the case's Land only, brought in once (by prepare_case, at the start)
+    assert involved(api("admin"), started["id"]) == [("ka_office", ["Land Nordrhein-Westfalen"])]
+    (task,) = started["open_tasks"]
+    for office in (api("ka.buero"), second):
+        assert [t["id"] for t in group_inbox(office, started["id"])] == [task["id"]]
+        assert office.get(f"/api/v1/process-instances/{started['id']}").status_code == 200
+    # the KA office of another Land, and users of the Land's other groups, see nothing of it
+    for outsider in (elsewhere, api("land.ministerium"), api("bmas.referat")):
+        assert sees_neither(outsider, started["id"], task["id"])
+    # the second clerk takes the task (completing claims it); it leaves the others' inboxes
+    after = complete_recommendation(second, task["id"], "2026-12-01")
+    assert open_names(after) == ["inform_traeger"]
+    assert group_inbox(api("ka.buero"), started["id"]) == []
+    claimed = [e["actor"] for e in history(gf, started["id"]) if e["action"] == "task_claimed"]
+    assert claimed == ["ka.buero2"]
+
+    # the decision goes out through the same group: every clerk has notify_parties in the inbox
+    after = do(gf, started["id"], "inform_traeger", {"informed_on": "2026-11-25"})
+    do(api("traeger.ba"), started["id"], "traeger_review", {"maintained": True, "statement": "Bleibt."})
+    do(api("traeger.kommune"), started["id"], "traeger_review", {"maintained": False, "statement": "Nein."})
+    hold_hearings(api, started["id"])
+    after = vote(api, started["id"], "ka_vote", _ballots(4, 2))
+    (notify,) = after["open_tasks"]
+    for office in (api("ka.buero"), second):
+        assert [t["name"] for t in group_inbox(office, started["id"])] == ["notify_parties"]
+    assert sees_neither(elsewhere, started["id"], notify["id"])
+    final = send_decision(api, started["id"])
+    assert (final["status"], final["outcome"]) == ("completed", "decided")
+    assert len(involved(api("admin"), started["id"])) == 1
 
 
 def _window_timer(instance_id: str) -> datetime:

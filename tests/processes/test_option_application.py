@@ -10,6 +10,7 @@ from flask import Flask
 
 from casework.clock import FrozenClock
 from tests.processes.conftest import ProcessDriver
+from tests.processes.flows_d1 import BAVARIA, group_inbox, involved, sees_neither
 
 COSTS = {
     "once_property": 120000, "once_hardware": 80000.5, "once_software": 45000,
@@ -79,7 +80,7 @@ def test_admitted_journey(cases: ProcessDriver) -> None:
     assert checked["variables"]["required_staff"] == 900
     assert checked["variables"]["quorum_rule"] == "council_two_thirds"
     land = cases.task("land.ministerium", case["id"], "land_assessment")
-    assert land["candidate_groups"] == ["land_authority"] and land["assignee"] == "land.ministerium"
+    assert land["candidate_groups"] == ["land_authority"] and land["assignee"] is None
     shown = cases.client("land.ministerium").get(f"/api/v1/tasks/{land['id']}").json["values"]
     assert shown["concept_control"] == "Kennzahlen nach § 48a" and shown["once_total"] == 245000.5
     assessed = cases.complete_as("land.ministerium", case["id"], "land_assessment", assessment())
@@ -91,6 +92,40 @@ def test_admitted_journey(cases: ProcessDriver) -> None:
     assert (final["status"], final["outcome"]) == ("completed", "admitted")
     assert final["variables"]["effective_date"] == "2012-01-01"
     assert final["open_tasks"] == []
+
+
+def test_land_and_bmas_tasks_reach_every_clerk_of_their_groups(cases: ProcessDriver, colleague: Any) -> None:
+    land_clerk = colleague("land.referentin", "land_authority", "land-nw")
+    bmas_clerk = colleague("bmas.referentin", "bmas", "bmas")
+    bavaria = colleague("bayern.ministerium", "land_authority", *BAVARIA)
+    after = run_checks(cases)
+    (task,) = after["open_tasks"]
+    assert (task["name"], task["assignee"], task["candidate_groups"]) == ("land_assessment", None, ["land_authority"])
+    # the Land of the application was brought in at the start; the BMAS not yet
+    assert involved(cases.client("admin"), after["id"]) == [("land_authority", ["Land Nordrhein-Westfalen"])]
+    for user in ("land.ministerium", land_clerk):
+        assert [t["id"] for t in group_inbox(cases.client(user), after["id"])] == [task["id"]]
+    for outsider in (bavaria, "bmas.referat", bmas_clerk, "ka.buero"):
+        assert sees_neither(cases.client(outsider), after["id"], task["id"])
+    assessed = cases.complete_as(land_clerk, after["id"], "land_assessment", assessment())
+    assert group_inbox(cases.client("land.ministerium"), after["id"]) == []
+    (ordinance,) = assessed["open_tasks"]
+    assert (ordinance["name"], ordinance["assignee"]) == ("bmas_ordinance", None)
+    assert involved(cases.client("admin"), after["id"])[1] == (
+        "bmas", ["Bundesministerium für Arbeit und Soziales"])
+    for user in ("bmas.referat", bmas_clerk):
+        assert [t["id"] for t in group_inbox(cases.client(user), after["id"])] == [ordinance["id"]]
+    # who completed the Land's task still sees the case; the other clerk of the Land no longer does
+    assert cases.client(land_clerk).get(f"/api/v1/process-instances/{after['id']}").status_code == 200
+    assert cases.client("land.ministerium").get(f"/api/v1/process-instances/{after['id']}").status_code == 404
+    final = cases.complete_as("bmas.referat", after["id"], "bmas_ordinance", {"admitted": False})
+    assert final["outcome"] == "not_admitted"
+
+
+def test_a_refusing_land_never_involves_the_bmas(cases: ProcessDriver) -> None:
+    final = run_to_land(cases, assessment(consent=False))
+    assert final["outcome"] == "land_refused"
+    assert [group for group, _ in involved(cases.client("admin"), final["id"])] == ["land_authority"]
 
 
 def test_not_admitted_by_bmas(cases: ProcessDriver) -> None:
@@ -276,6 +311,9 @@ def consulting_case(cases: ProcessDriver) -> str:
                               dossier(consult_gemeinden=True, statement_deadline="2026-12-23"))
     names = sorted(t["name"] for t in after["open_tasks"])
     assert names == ["close_consultation", "gemeinde_statement", "gemeinde_statement"]
+    # the Gemeinden of the Land became parties of the Kreis's case before they were asked
+    assert involved(cases.client("admin"), case["id"])[-1] == (
+        "gemeinde", ["Gemeinde Musterdorf", "Stadt Beispielstadt"])
     return str(case["id"])
 
 

@@ -1,0 +1,96 @@
+"""Bringing further organisations into a running case: the script helper ``involve(group, land)``.
+
+A case's parties (the owner and its linked organisations, fixed at start) decide in which
+organisations a candidate-group task is offered. The Land's ministry, the BMAS, the office of the
+Kooperationsausschuss, the Beirat's proposers or the Gemeinden are no party of a Jobcenter's or a
+Kreis's case, so a process brings them in before it gives them a task::
+
+    involve('ka_office', land)      # the office of the KA of the case's Land
+    involve('bmas')
+
+The helper adds to the running case's parties every organisation in which ``group`` has active
+members (only organisations of Land ``land`` when given) and returns their names. It records the
+new organisations as an ``involve`` effect: ``RuntimeService.persist`` merges them into the case's
+parties before it plans the step's task rows — so a task created in the same step is offered there
+too — and writes the new ``case_parties`` rows, the ``parties`` column and a ``parties_added``
+history entry in the step's transaction. Every path that runs the engine (start, complete, retry,
+timers, messages) hands its effects to ``persist``, so it works on all of them.
+
+Involving does not make the case visible: a party organisation's users see it once a task is
+offered to one of their groups (``AccessService.instance_visible_clause``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+
+from casework.context import current_case
+from casework.deadlines import check_land
+from models import Group, Membership, Organisation, User
+
+INVOLVE_EFFECT = "involve"
+
+
+def organisations_with_group(
+    session: sa.orm.Session, group: str, land: str | None = None
+) -> list[tuple[int, str]]:
+    """(id, name) of the organisations in which ``group`` has active members, by name.
+
+    Raises:
+        ValueError: no such group.
+    """
+    if session.scalar(sa.select(Group.id).where(Group.name == group)) is None:
+        raise ValueError(f"involve: unknown group {group!r}")
+    query = (
+        sa.select(Organisation.id, Organisation.name)
+        .join(Membership, Membership.organisation_id == Organisation.id)
+        .join(Group, Group.id == Membership.group_id)
+        .join(User, User.id == Membership.user_id)
+        .where(Group.name == group, User.active.is_(True))
+        .distinct()
+    )
+    if land is not None:
+        query = query.where(Organisation.land == land)
+    return sorted(((r.id, r.name) for r in session.execute(query)), key=lambda r: (r[1], r[0]))
+
+
+def added_parties(effects: list[dict[str, Any]]) -> list[int]:
+    """Organisation ids the step's ``involve`` effects bring in, in order, each once."""
+    found: list[int] = []
+    for effect in effects:
+        if effect.get("type") == INVOLVE_EFFECT:
+            found += [o for o in effect.get("organisation_ids", ()) if o not in found]
+    return found
+
+
+def build_party_helpers() -> dict[str, Callable[..., Any]]:
+    """The ``involve`` script helper."""
+
+    def involve(group: Any, land: Any = None) -> list[str]:
+        """Make every organisation in which ``group`` has active members (of Land ``land`` if given,
+        e.g. 'NW') a party of the case, so the group's tasks are offered there; returns the names of
+        all those organisations, sorted. Involving an organisation twice adds it once."""
+        if not isinstance(group, str) or not group.strip():
+            raise ValueError(f"involve: expected a group name, got {group!r}")
+        if land is not None:
+            land = check_land(land)
+        case = current_case()
+        if case is None or case.session is None:
+            return []  # a dry run or lint: no directory to ask
+        found = organisations_with_group(case.session, group.strip(), land)
+        new = [(o, name) for o, name in found if o not in case.parties]
+        if new:
+            # later helpers of the same step (group_members, notify_group) see the new parties too
+            case.parties = (*case.parties, *(o for o, _ in new))
+            case.effects.append({
+                "type": INVOLVE_EFFECT,
+                "group": group.strip(),
+                "organisations": [name for _, name in new],
+                "organisation_ids": [o for o, _ in new],
+            })
+        return [name for _, name in found]
+
+    return {"involve": involve}
