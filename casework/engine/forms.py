@@ -266,6 +266,10 @@ def validate_form(
         if field.name not in clean:
             if not partial_ok and _is_required(field, form, clean, context, evaluate, errors):
                 errors.setdefault(field.name, "Pflichtfeld.")
+            elif not partial_ok:
+                # an optional field left empty is still a variable (None), as in Camunda: scripts
+                # after the form may name it without guessing whether it was filled
+                clean[field.name] = None
             continue
         message = _check_bounds(field, clean[field.name]) or _check_valid_if(
             field, form, clean, context, evaluate

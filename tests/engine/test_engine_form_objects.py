@@ -30,7 +30,7 @@ def _errors(engine: Engine, form: FormSpec, raw: dict[str, Any]) -> dict[str, st
 def test_an_object_is_read_into_its_fields_and_stored_nested(engine: Engine) -> None:
     clean = validate_form(FORM, {"order": {"issuer": "ba", "date": "2026-11-02"}, "caller": "gf"},
                           context={}, evaluate=engine.evaluate)
-    assert clean == {"order": {"issuer": "ba", "date": "2026-11-02"}, "caller": "gf"}
+    assert clean == {"order": {"issuer": "ba", "date": "2026-11-02", "note": None}, "caller": "gf"}
 
 
 def test_flat_fields_as_an_html_form_posts_them_are_nested_too(engine: Engine) -> None:

@@ -230,3 +230,12 @@ def test_without_any_proposer_nobody_is_appointed(cases: ProcessDriver, without_
                            {"appointing_body": "tv", "seats": 3, "nomination_deadline": "2026-12-31"})
     assert (case["status"], case["outcome"]) == ("completed", "appointed")
     assert case["variables"]["appointed_members"] == [] and case["variables"]["rejected_nominees"] == []
+
+
+def test_zkt_appointment_needs_no_input_to_appoint_every_eligible_nominee(cases: ProcessDriver) -> None:
+    # the appointment date defaults to today and nobody is left out unless named
+    case = start(cases, body="zkt")
+    nominate_all(cases, case["id"])
+    final = cases.complete_as("option.team", case["id"], "zkt_appointment", {})
+    assert (final["status"], final["outcome"]) == ("completed", "appointed")
+    assert len(final["variables"]["appointed_members"]) == 3

@@ -214,7 +214,7 @@ def test_pay_grades_that_are_accepted(api: Any, pay_grade: str, exception: str |
         ({"candidate_employer": "land"}, "candidate_employer", "Ungültige Auswahl"),
         ({"start_date": "2026-02-30"}, "start_date", "2026-02-30 gibt es nicht"),
         ({"start_date": "01.03.2026"}, "start_date", "JJJJ-MM-TT"),
-        ({"first_chair_by_ba": None}, "first_chair_by_ba", "Pflichtfeld"),
+        ({"candidate_name": None}, "candidate_name", "Pflichtfeld"),
     ],
 )
 def test_start_form_refuses(api: Any, overrides: dict[str, Any], field: str, message: str) -> None:
@@ -225,6 +225,15 @@ def test_start_form_refuses(api: Any, overrides: dict[str, Any], field: str, mes
     fields = response.json["details"]["fields"]
     assert list(fields) == [field] and message in fields[field]
     assert office.get("/api/v1/process-instances?process_key=gf_appointment").json["total"] == 0
+
+
+def test_first_chair_by_ba_left_out_means_the_agreed_chair(api: Any) -> None:
+    # the form shows "no" (the usual case); a client that leaves the field out gets the same
+    variables = {k: v for k, v in appointment_variables().items() if k != "first_chair_by_ba"}
+    response = api("tv.buero").post("/api/v1/process-instances",
+                                    json={"process_key": "gf_appointment", "variables": variables})
+    assert response.status_code == 201, response.json
+    assert response.json["variables"]["first_chair_by_ba"] is False
 
 
 def test_only_the_tv_office_starts_an_appointment(api: Any) -> None:

@@ -487,3 +487,32 @@ def test_the_recommendation_window_closing_continues_without_one(api: Any, casew
     assert tasks_of(api("ka.buero"), started["id"]) == []
     cancelled = [e for e in history(api("gf"), started["id"]) if e["action"] == "task_cancelled"]
     assert [e["task_name"] for e in cancelled] == ["ka_recommendation"]
+
+
+def test_the_domain_start_variables_alone_start_a_case(api: Any) -> None:
+    # `fundamental` is Fallwerk's switch for the § 44b Abs. 3 variant; clients written against
+    # DOMAIN.md leave it out and get the ordinary conflict (the form shows "no")
+    variables = {k: v for k, v in conflict_variables(caller="ba", land="NW").items() if k != "fundamental"}
+    case = start(api("traeger.ba"), "instruction_conflict", variables)
+    assert case["variables"]["fundamental"] is False
+    assert sorted(t["name"] for t in case["open_tasks"]) == ["hearing", "hearing", "hearing"]
+
+
+def test_an_unknown_land_is_refused_naming_the_field(api: Any) -> None:
+    client = api("traeger.ba")
+    response = client.post("/api/v1/process-instances", json={
+        "process_key": "instruction_conflict", "variables": conflict_variables(caller="ba", land="XX")})
+    assert response.status_code == 422
+    assert list(response.json["details"]["fields"]) == ["land"]
+    assert client.get("/api/v1/process-instances?process_key=instruction_conflict").json["total"] == 0
+
+
+def test_traeger_review_needs_only_the_decision(api: Any) -> None:
+    # DOMAIN.md lists `statement` for the review without requiring it (unlike the hearing's)
+    gf = api("gf")
+    started = start(gf, "instruction_conflict", conflict_variables())
+    do(gf, started["id"], "inform_traeger", {})  # informed_on defaults to today
+    do(api("traeger.ba"), started["id"], "traeger_review", {"maintained": False})
+    after = do(api("traeger.kommune"), started["id"], "traeger_review", {"maintained": False})
+    assert after["status"] == "completed", after.get("error")
+    assert after["outcome"] == "resolved_by_traeger"

@@ -495,3 +495,11 @@ def test_consultation_without_any_gemeinde_ends_at_once(app: Flask, cases: Proce
     assert [t["name"] for t in after["open_tasks"]] == ["council_resolution"]
     assert after["variables"]["gemeinde_statements"] == []
     assert stored_state(app, case["id"])["bpmn_events"] == []
+
+
+def test_the_dossier_without_the_optional_consultation_goes_to_the_council(cases: ProcessDriver) -> None:
+    # `consult_gemeinden` is optional (DOMAIN.md §4.3): left out, the form's "no" applies
+    case_id = run_until_council(cases, dossier_data=dossier(consult_gemeinden=None))
+    after = cases.case("option.team", case_id)
+    assert after["variables"]["consult_gemeinden"] is False
+    assert [t["name"] for t in cases.tasks("kreistag.buero", case_id)] == ["council_resolution"]
