@@ -7,14 +7,25 @@ from __future__ import annotations
 
 from casework.access import AccessService
 from casework.clock import Clock
+from casework.committees import CommitteeService
+from casework.deadlines import DeadlineService
+from casework.designer import DesignerService
 from casework.directory import DirectoryService
 from casework.engine import Engine
+from casework.governance_helpers import build_governance_helpers
 from casework.helpers import build_helpers
 from casework.history import HistoryService
-from casework.management import ManagementService
+from casework.holidays import HolidayService
+from casework.legal import LegalParameterService
+from casework.mail import OutboxService, build_mail_helpers
+from casework.management import DEFAULT_LEASE_SECONDS, ManagementService
+from casework.parties import build_party_helpers
+from casework.reminders import REMINDER_KINDS, ReminderService
 from casework.repository import RepositoryService, SpecCache
 from casework.runtime import RuntimeService
 from casework.tasks import TaskService
+from casework.timers import BPMN as BPMN_TIMER
+from casework.timers import BpmnTimers, TimerSync
 
 
 class Casework:
@@ -27,9 +38,20 @@ class Casework:
         password_method: str = "scrypt",  # noqa: S107 - a method name
         login_max_failures: int = 10,
         login_lock_seconds: int = 120,
+        timer_lease_seconds: int = DEFAULT_LEASE_SECONDS,
     ) -> None:
         self.clock = clock or Clock()
-        self.engine = Engine(build_helpers(self.clock))
+        helpers = build_helpers(self.clock)
+        helpers.update(build_governance_helpers(self.clock))
+        helpers.update(build_mail_helpers())
+        helpers.update(build_party_helpers())  # involve(): further organisations join a case
+        # the calculator and the legal parameters: deadline(), notified_on(), legal_parameter()
+        self.legal = LegalParameterService()
+        self.deadlines = DeadlineService(self.legal)
+        self.holidays = HolidayService()
+        helpers.update(self.deadlines.script_helpers())
+        helpers.update(self.legal.script_helpers())
+        self.engine = Engine(helpers, self.clock)
         self.access = AccessService()
         self.directory = DirectoryService(
             self.access,
@@ -42,7 +64,21 @@ class Casework:
         self.repository = RepositoryService(SpecCache(), self.clock)
         self.runtime = RuntimeService(self.repository, self.engine, self.access, self.history, self.clock)
         self.tasks = TaskService(self.runtime, self.access, self.clock)
-        self.management = ManagementService()
+        self.designer = DesignerService(self.repository, self.clock)
+        self.management = ManagementService(self.clock, lease_seconds=timer_lease_seconds)
+        # BPMN timers and message waits become rows after every step; the scheduler fires the rows
+        self.runtime.step_listeners.append(TimerSync(self.engine))
+        self.management.register_timer_handler(BPMN_TIMER, BpmnTimers(self.runtime).fire)
+        self.committees = CommitteeService(self.clock)
+        # mail: notify effects are queued in the step's transaction, delivered by a scheduler job
+        self.outbox = OutboxService(self.clock)
+        self.runtime.step_listeners.append(self.outbox.on_step)
+        # reminders/escalations: timer rows written as tasks with a due date open, fired by the scheduler
+        self.reminders = ReminderService(self.clock, self.runtime, self.outbox)
+        self.runtime.step_listeners.append(self.reminders.on_step)
+        for kind in REMINDER_KINDS:
+            self.management.register_timer_handler(kind, self.reminders.fire)
+        self.management.jobs.extend([self.reminders.send_digests, self.outbox.deliver_due, self.outbox.purge_sent])
 
 
 __all__ = ["Casework"]

@@ -154,7 +154,8 @@ class AccessService:
 
         Parties are the owning organisation, the ones linked to it and theirs in turn (two hops): a
         case the Agentur starts for a Jobcenter's staff reaches the Kreis's HR through the Jobcenter.
-        Tasks are offered to the candidate groups' members in these organisations.
+        Tasks are offered to the candidate groups' members in these organisations. A running case
+        adds further ones with the script helper ``involve`` (casework.parties).
         """
         if organisation_id is None:
             return [], None

@@ -107,9 +107,9 @@ def build_helpers(clock: Clock) -> dict[str, Callable[..., Any]]:
 
     def group_members(group: Any, land: Any = None) -> list[str]:
         """User names of the group's active members, sorted (only those in organisations of ``land``
-        if given, e.g. 'NW'): those among the case's parties if there are any, else all of them
-        (Gemeinden, the Land, the BMAS and the Beirat's proposers take part in a case without being
-        one of its parties)."""
+        if given, e.g. 'NW'): those among the case's parties if there are any, else all of them.
+        For one task per member (a vote, a statement per Gemeinde); a task for a whole group is a
+        candidate-group task, after ``involve(group, land)`` brought its organisations in."""
         if not isinstance(group, str) or not group.strip():
             raise ValueError(f"group_members: expected a group name, got {group!r}")
         if land is not None:

@@ -31,6 +31,9 @@ ACTIONS = (
     "message_received",
     "timer_fired",
     "legal_parameter_used",
+    "parties_added",
+    "task_reminded",
+    "task_escalated",
 )
 
 

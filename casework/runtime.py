@@ -14,9 +14,11 @@ import sqlalchemy as sa
 from casework.access import AccessService
 from casework.clock import Clock
 from casework.context import running_case
+from casework.deadlines import check_land
 from casework.engine import Engine, ProcessModel, Snapshot, validate_form
 from casework.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from casework.history import HistoryService, PendingEvent, chain, write_events
+from casework.parties import added_parties
 from casework.records import Actor, HistoryEntry, InstanceInfo, Page, TaskInfo
 from casework.repository import RepositoryService
 from casework.sync import TaskPlan, plan_tasks, write_tasks
@@ -25,7 +27,7 @@ from models import CaseParty, HumanTask, Organisation, ProcessDefinition, Proces
 
 SERIALIZER_VERSION = "spiff-3.2/camunda"
 # the history action recorded for each kind of effect a script helper produces
-EFFECT_ACTIONS = {"notify": "notification", "legal_parameter": "legal_parameter_used"}
+EFFECT_ACTIONS = {"notify": "notification", "legal_parameter": "legal_parameter_used", "involve": "parties_added"}
 MAX_PER_PAGE = 200
 MAX_PAGE = 1_000_000
 
@@ -60,6 +62,8 @@ _SAVE_INSTANCE = (
         "state", "lock_version", "status", "variables", "outcome", "error_element", "error_message",
         "updated_at", "ended_at", "history_head")})
 )
+_SAVE_PARTIES = sa.update(_INSTANCES).where(_INSTANCES.c.id == sa.bindparam("b_id")).values(
+    parties=sa.bindparam("b_parties"))
 
 
 class LiveWorkflows:
@@ -137,6 +141,19 @@ class StepWritten:
 
 
 StepListener = Callable[[StepWritten], None]
+
+
+@dataclass(frozen=True)
+class DiagramState:
+    """A case drawn on its own version's diagram: the BPMN XML and element ids by state."""
+
+    process_key: str
+    version: int
+    xml: str
+    completed: list[str]
+    active: list[str]
+    waiting: list[str]
+    failed: list[str]
 
 
 class RuntimeService:
@@ -286,6 +303,19 @@ class RuntimeService:
             snapshot, plan = self.persist(session, loaded, actor=actor, effects=effects)
             return self.info(loaded, snapshot, tuple(plan.new_tasks))
 
+    def correlate_message(
+        self, name: Any, correlation_key: Any, payload: Any, *, actor: Actor
+    ) -> list[str]:
+        """Deliver a message to the visible cases waiting for it; see :mod:`casework.messages`.
+
+        Raises:
+            ValidationFailed: malformed input.  NotFound: no visible case waits for it.
+            Conflict: a case changed meanwhile.
+        """
+        from casework.messages import correlate_message  # local: messages builds on this module
+
+        return correlate_message(self, name, correlation_key, payload, actor=actor)
+
     # --- the engine's persistence --------------------------------------------------------
 
     def load(self, session: sa.orm.Session, instance_id: str) -> LoadedInstance:
@@ -345,6 +375,12 @@ class RuntimeService:
                 PendingEvent(now, actor_name, "instance_failed", task_name=snapshot.error_element,
                              data={"element": snapshot.error_element, "error": snapshot.error_message})
             )
+        # organisations a script brought in (involve()): parties before the step's tasks are offered
+        joined = [o for o in added_parties(effects) if o not in loaded.parties]
+        if joined:
+            loaded.parties = [*loaded.parties, *joined]  # a new list: the caller's may be in new_row
+            if new_row is not None:
+                new_row = {**new_row, "parties": loaded.parties}
         plan = plan_tasks(session, self.engine, self.access, loaded, snapshot, now=now,
                           completed=completed or {}, terminated=terminated)
         events += plan.events
@@ -373,6 +409,10 @@ class RuntimeService:
             guard = {"b_id": loaded.id, "b_version": loaded.lock_version}
             if conn.execute(_SAVE_INSTANCE, {**guard, **values}).rowcount != 1:
                 raise Conflict("Der Fall wurde inzwischen von jemand anderem geändert.")
+            if joined:
+                conn.execute(_SAVE_PARTIES, {"b_id": loaded.id, "b_parties": loaded.parties})
+        if joined:
+            conn.execute(_INSERT_PARTIES, [{"instance_id": loaded.id, "organisation_id": o} for o in joined])
         write_tasks(session, plan, now)
         write_events(session, rows)
         for listener in self.step_listeners:
@@ -432,6 +472,29 @@ class RuntimeService:
 
             open_tasks = tuple(task_info(t, assignee_names(session, tasks)) for t in tasks)
             return instance_info(row[0], row[1], row[2], open_tasks)
+
+    def diagram_state(self, instance_id: str, *, actor: Actor) -> DiagramState:
+        """The case's diagram (its own version's BPMN) with the path done, the open tasks and the waits.
+
+        Read-only: the workflow is restored from the stored state and not kept, so the live
+        workflow cache of the next step is left alone.
+
+        Raises:
+            NotFound: unknown or not visible to the actor.
+        """
+        with unit_of_work(write=False) as session:
+            if not self.access.can_see_instance(session, actor, instance_id):
+                raise NotFound("Fall nicht gefunden.")
+            row = session.execute(_LOAD_INSTANCE, {"id": instance_id}).one()
+            definition = self.repository.definition_by_id(session, row.definition_id)
+            model = self.repository.cache.get(session, row.definition_id, row.content_hash, row.process_key)
+            state = self.engine.diagram_state(self.engine.restore(model, row.state))
+            return DiagramState(
+                process_key=row.process_key,
+                version=row.definition_version,
+                xml=definition.files[definition.bpmn_file],
+                **state,
+            )
 
     def list_history(self, instance_id: str, *, actor: Actor) -> list[HistoryEntry]:
         """The audit trail of a case the actor may see, oldest first.
@@ -515,15 +578,35 @@ class RuntimeService:
             )
         return organisation_id
 
+    @staticmethod
+    def _check_land(value: Any) -> str:
+        try:
+            return check_land(value)
+        except ValueError:
+            raise ValidationFailed(
+                "Die Eingaben sind ungültig.", {"land": f"Unbekanntes Land: {value!r} (z. B. 'NW', 'BY')"}
+            ) from None
+
     def _start_data(
         self, model: ProcessModel, variables: dict[str, Any], actor: Actor, land: str | None
     ) -> dict[str, Any]:
+        variables = dict(variables)
+        given_land = None
+        if "land" in variables and not any(f.name == "land" for f in model.start_form.fields):
+            # every case has a Land (DOMAIN.md names it among the start variables); a start form
+            # need not ask for it, as it defaults to the starter organisation's Land
+            given_land = self._check_land(variables.pop("land"))
         if model.start_form.fields:
             # start-form rules may look at who starts (e.g. only HR gives notice for the Träger)
             context = {"starter_groups": sorted(actor.groups), "started_by": actor.username}
+            # a field left out takes the value the start form shows, as on a task's form
+            shown = self.engine.form_defaults(model.start_form, {})
+            variables = {**{k: v for k, v in shown.items() if k not in variables}, **variables}
             data = validate_form(model.start_form, variables, context=context, evaluate=self.engine.evaluate)
         else:
-            data = dict(variables)
+            data = variables
+        if given_land is not None:
+            data["land"] = given_land
         data.setdefault("land", land or "NW")
         data["started_by"] = actor.username
         return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,7 @@ from casework.engine import validate_form
 from casework.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from casework.history import PendingEvent, chain, write_events
 from casework.records import Actor, Page, TaskInfo
-from casework.runtime import RuntimeService, assignee_names, page_window
+from casework.runtime import MAX_PER_PAGE, RuntimeService, assignee_names, page_window
 from casework.unit_of_work import after_commit, unit_of_work
 from models import HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate, User
 
@@ -123,12 +124,15 @@ class TaskService:
             values = None
             if form is not None:
                 values = self.runtime.engine.form_defaults(form, task.data or {})
-            return task_info(
-                task,
-                assignee_names(session, [task]),
-                form=form,
-                form_values=values,
-                documentation=meta.documentation if meta else None,
+            return replace(
+                task_info(
+                    task,
+                    assignee_names(session, [task]),
+                    form=form,
+                    form_values=values,
+                    documentation=meta.documentation if meta else None,
+                ),
+                progress=_progress(session, task),
             )
 
     def get_case_context(self, task_id: str, *, actor: Actor) -> Any:
@@ -137,6 +141,44 @@ class TaskService:
             task = self._visible(session, task_id, actor)
             instance_id = task.instance_id
         return self.runtime.get(instance_id, actor=actor) if self._case_visible(instance_id, actor) else None
+
+    def list_overdue_supervised(self, *, actor: Actor, page: int = 1, per_page: int = 50) -> Page[TaskInfo]:
+        """Overdue open tasks of the groups the actor supervises (gf: employee, hr_ba, ...), offered
+        in one of the actor's organisations, most overdue first; empty for non-supervisors."""
+        page, per_page = page_window(page, per_page)
+        supervised = tuple(sorted(self.access.supervised_groups(actor)))
+        if not supervised:
+            return Page(items=(), total=0, page=page, per_page=per_page)
+        t = HumanTask
+        with unit_of_work(write=False) as session:
+            group_ids = list(self.access.group_ids(session, supervised).values())
+            conditions = [
+                t.state == "open",
+                t.due_at < self.clock.now(),
+                t.id.in_(sa.select(TaskCandidate.task_id).where(
+                    TaskCandidate.group_id.in_(group_ids),
+                    TaskCandidate.organisation_id.in_(sorted(actor.organisation_ids)),
+                )),
+            ]
+            total = session.scalar(sa.select(sa.func.count()).select_from(t).where(*conditions)) or 0
+            rows = session.scalars(
+                sa.select(t).where(*conditions).order_by(t.due_at, t.priority.desc(), t.id)
+                .limit(per_page).offset((page - 1) * per_page)
+            ).all()
+            names = assignee_names(session, rows)
+            items = tuple(task_info(r, names) for r in rows)
+        return Page(items=items, total=total, page=page, per_page=per_page)
+
+    def escalation_marks(self, task_ids: Sequence[str]) -> dict[str, datetime]:
+        """When each of the given tasks was escalated as overdue (tasks never escalated are left out)."""
+        if not task_ids:
+            return {}
+        with unit_of_work(write=False) as session:
+            rows = session.execute(
+                sa.select(HumanTask.id, HumanTask.escalated_at)
+                .where(HumanTask.id.in_(list(task_ids)[:MAX_PER_PAGE]), HumanTask.escalated_at.is_not(None))
+            ).all()
+        return {r.id: r.escalated_at for r in rows}
 
     # --- commands --------------------------------------------------------------------------
 
@@ -252,7 +294,7 @@ class TaskService:
             with running_case(session, loaded.id, loaded.organisation_id, loaded.parties) as effects:
                 self.runtime.engine.complete(loaded.workflow, task_id, clean)
             events.append(PendingEvent(now, actor.username, "task_completed", task.id,
-                                       task.bpmn_id, task.title, clean))
+                                       task.bpmn_id, task.title, _recordable(meta, clean)))
             loaded.events.extend(events)
             snapshot, plan = self.runtime.persist(session, loaded, actor=actor, effects=effects,
                                                   completed={task_id: actor.user_id})
@@ -348,6 +390,32 @@ class TaskService:
             raise Conflict("Der Fall wurde inzwischen geändert; bitte erneut versuchen.")
         write_events(session, rows)
         after_commit(session, lambda: self.runtime.live.retag(task.instance_id, version, version + 1))
+
+
+def _progress(session: sa.orm.Session, task: Any) -> tuple[int, int] | None:
+    """How many instances of a multi-instance task are done: its instances are the rows one step
+    opened for the same element, so a second vote on the same element counts afresh."""
+    states = session.scalars(
+        sa.select(HumanTask.state).where(
+            HumanTask.instance_id == task.instance_id,
+            HumanTask.bpmn_id == task.bpmn_id,
+            HumanTask.created_at == task.created_at,
+        )
+    ).all()
+    if len(states) < 2:
+        return None
+    return sum(state == "completed" for state in states), len(states)
+
+
+def _recordable(meta: Any, clean: dict[str, Any]) -> dict[str, Any]:
+    """The submitted values the history may show: a confidential field (a secret ballot) is named
+    as given, its value left out; the process reveals the collected ballots once the vote closes."""
+    secret = {f.name for f in meta.form.fields if f.confidential} if meta is not None else set()
+    if not secret & set(clean):
+        return clean
+    shown: dict[str, Any] = {k: v for k, v in clean.items() if k not in secret}
+    shown["confidential"] = sorted(secret & set(clean))
+    return shown
 
 
 def _event(task: Any, now: datetime, actor: Actor, action: str, data: dict[str, Any] | None = None) -> PendingEvent:

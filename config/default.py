@@ -43,3 +43,56 @@ SESSION_COOKIE_SECURE = False
 
 # CSRF tokens stay valid for the whole session (forms may be open for a long time).
 WTF_CSRF_TIME_LIMIT = None
+
+# --- E-mail (casework/mail.py: an outbox delivered by the scheduler, each mail exactly once) ---
+# SMTP server; MAIL_TLS is "none", "starttls" (usually port 587) or "ssl" (implicit TLS, port 465).
+MAIL_HOST = "127.0.0.1"
+MAIL_PORT = 25
+MAIL_TLS = "none"
+# PEM file of the CA that signed the server's certificate (an internal CA); empty: the system's CAs.
+# Certificates and host names are always verified.
+MAIL_CA_FILE = ""
+# Login at the server; empty user name means no login.
+MAIL_USERNAME = ""
+MAIL_PASSWORD = ""
+# From address; its domain also names the Message-ID (<outbox-ROWID@domain>) receivers dedupe by.
+MAIL_SENDER = "fallwerk@localhost"
+# Seconds to wait for the server.
+MAIL_TIMEOUT = 10
+# A mail the server does not accept is retried after 60 s, 120 s, 240 s ... (at most MAIL_RETRY_MAX_SECONDS
+# apart) and marked failed after MAIL_MAX_ATTEMPTS tries; admins requeue failed mails on /admin/outbox.
+MAIL_MAX_ATTEMPTS = 8
+MAIL_RETRY_BASE_SECONDS = 60
+MAIL_RETRY_MAX_SECONDS = 3600
+# How long a delivery worker holds the mails it took; after a crash another worker sends them then.
+MAIL_LEASE_SECONDS = 300
+# Mails sent per scheduler tick and worker.
+MAIL_BATCH_SIZE = 50
+# Sent mails are deleted from the outbox after this many days (0 keeps them); the case history keeps
+# the record of every notification, reminder and escalation.
+MAIL_KEEP_DAYS = 90
+# Absolute address of this installation, for the links in mails.
+BASE_URL = "http://127.0.0.1:5000"
+
+# --- Reminders and escalation of user tasks with a due date (workflows/README.md) ---
+# Used for every user task without its own camunda:property name="reminders":
+# two working days (of the case's Land) before the due date, on the due date, and an escalation to
+# the supervisors one working day after it. "none" switches reminders off.
+REMINDER_POLICY = "before=2wd; due; escalate=1wd"
+# Day-based reminders go out at this hour, German time.
+REMINDER_HOUR = 8
+# Escalations of a group without a supervisor group (groups.supervisor_group_id) go to this group.
+ESCALATION_FALLBACK_GROUP = "admin"
+
+# The scheduler fires due timers (BPMN timer events, reminders, escalations) and runs the
+# periodic jobs (mail delivery). SCHEDULER_ENABLED runs it in a background thread of the web
+# process (`flask run`); with several web processes, or for a separate worker, set it false there
+# and run `flask --app app scheduler` as its own process. Any number of schedulers may run: each
+# due timer fires exactly once.
+SCHEDULER_ENABLED = True
+# Seconds between two passes; a timer fires at most this long after its due time (when idle).
+SCHEDULER_INTERVAL = 1.0
+# Due timers one pass claims at most (the rest follow on the next pass).
+SCHEDULER_BATCH = 500
+# Seconds a scheduler's claim on a due timer lasts; after a crash its claims are taken over then.
+SCHEDULER_LEASE_SECONDS = 60

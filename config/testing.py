@@ -4,3 +4,9 @@ TESTING = True
 PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 SECRET_KEY = "test-only-secret"
 DEPLOY_ON_STARTUP = False
+# tests call casework.management.fire_due() themselves, with the frozen clock
+SCHEDULER_ENABLED = False
+# Tests that send mail start their own SMTP server (tests/mail/conftest.py) and point the outbox at it;
+# any other test's mail must never reach a real server on this machine: port 1 refuses at once.
+MAIL_PORT = 1
+MAIL_TIMEOUT = 2

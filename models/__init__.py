@@ -1,24 +1,38 @@
 """SQLAlchemy models, one table per module; importable without Flask app or SpiffWorkflow."""
 
+from models.calendar import HolidayOverride
+from models.committee import Body, BodyMember
 from models.db import db
 from models.definition import ProcessDefinition
+from models.draft import ProcessDraft
 from models.history import HistoryEvent
 from models.instance import CaseParty, ProcessInstance
+from models.legal import LegalParameter
 from models.organisation import Organisation, OrganisationLink
+from models.outbox import OutboxMail
 from models.task import HumanTask, TaskCandidate
+from models.timer import MessageSubscription, Timer
 from models.user import Group, Membership, User
 
 __all__ = [
+    "Body",
+    "BodyMember",
     "CaseParty",
     "Group",
     "HistoryEvent",
+    "HolidayOverride",
     "HumanTask",
+    "LegalParameter",
     "Membership",
+    "MessageSubscription",
     "Organisation",
     "OrganisationLink",
+    "OutboxMail",
     "ProcessDefinition",
+    "ProcessDraft",
     "ProcessInstance",
     "TaskCandidate",
+    "Timer",
     "User",
     "db",
 ]

@@ -25,7 +25,13 @@ from models import db
 from webapp import create_app
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-RUNTIME_TABLES = ("history_events", "task_candidates", "human_tasks", "case_parties", "process_instances")
+RUNTIME_TABLES = (
+    "holiday_overrides",
+    "process_drafts",
+    "outbox_mails",
+    "timers", "message_subscriptions",
+    "history_events", "task_candidates", "human_tasks", "case_parties", "process_instances",
+)
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:

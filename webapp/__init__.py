@@ -38,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         password_method=app.config["PASSWORD_HASH_METHOD"],
         login_max_failures=int(app.config["LOGIN_MAX_FAILURES"]),
         login_lock_seconds=int(app.config["LOGIN_LOCK_SECONDS"]),
+        timer_lease_seconds=int(app.config["SCHEDULER_LEASE_SECONDS"]),
     )
 
     from webapp import auth_setup, cli, errors, views
@@ -48,6 +49,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     if app.config["DEPLOY_ON_STARTUP"]:
         cli.deploy_on_startup(app)
+    from webapp import scheduler
+
+    scheduler.init_app(app)  # last: the background scheduler must see a fully wired app
     return app
 
 

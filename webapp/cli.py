@@ -11,7 +11,7 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from casework.demo import create_demo_world, create_groups
-from casework.errors import Conflict, DefinitionInvalid
+from casework.errors import Conflict, DefinitionInvalid, NotFound
 from models import db
 from webapp.common import services
 
@@ -28,6 +28,8 @@ def setup_command(demo: bool) -> None:
     upgrade(directory=str(current_app.config["MIGRATIONS_DIR"]))
     casework = services()
     create_groups(casework.directory)
+    # legal parameters are facts of the law, not demo data: every installation needs them
+    casework.legal.seed()
     _deploy(Path(current_app.config["WORKFLOWS_DIR"]))
     if demo:
         create_demo_world(casework.directory)
@@ -45,6 +47,21 @@ def workflows() -> None:
 def deploy_command(path: Path | None) -> None:
     """Deploy the BPMN/DMN files under PATH (default: workflows/) or the single file PATH."""
     _deploy(path or Path(current_app.config["WORKFLOWS_DIR"]))
+
+
+@workflows.command("export")
+@click.option("--key", default=None, help="Only this process (default: every deployed process).")
+@click.option("--dir", "directory", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="Target folder (default: workflows/).")
+def export_command(key: str | None, directory: Path | None) -> None:
+    """Write the latest deployed version's files back to disk, so what designers deployed goes into git."""
+    target = directory or Path(current_app.config["WORKFLOWS_DIR"])
+    try:
+        written = services().designer.export(target, key)
+    except NotFound as exc:
+        raise click.ClickException(exc.message) from exc
+    for path in written:
+        click.echo(f"geschrieben: {path}")
 
 
 @workflows.command("list")

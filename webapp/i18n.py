@@ -51,6 +51,10 @@ ACTION_LABELS = {
     "notification": _l("Notification sent"),
     "message_received": _l("Message received"),
     "timer_fired": _l("Deadline reached"),
+    "legal_parameter_used": _l("Legal parameter applied"),
+    "parties_added": _l("Organisations involved"),
+    "task_reminded": _l("Reminder sent"),
+    "task_escalated": _l("Task escalated"),
 }
 
 # the outcomes of the processes in DOMAIN.md §4
@@ -83,9 +87,64 @@ VARIABLE_LABELS = {
     "error": _l("Message"),
     "assignee": _l("Assigned to"),
     "recipients": _l("Recipients"),
+    # parties_added (involve(), casework/parties.py; German: process_conflict_gf.po)
+    "group": _l("Group"),
+    "organisations": _l("Organisations"),
+    "organisation_ids": _l("Organisation numbers"),
+    # task_reminded / task_escalated (casework/reminders.py)
+    "step": _l("Reminder"),
+    "groups": _l("Groups"),
     "subject": _l("Subject"),
     "text": _l("Text"),
     "type": _l("Kind"),
+    # computed by option_application and beirat_appointment (German: process_option_beirat.po)
+    "once_total": _l("One-off costs in total"),
+    "running_total": _l("Running costs in total"),
+    "required_staff": _l("Staff required (90 percent, rounded up)"),
+    "quorum_rule": _l("Majority rule applied"),
+    "council_result": _l("Council vote"),
+    "admissibility": _l("Admissibility"),
+    "commitments_complete": _l("All commitments made"),
+    "score_total": _l("Points in total"),
+    "criteria_below_minimum": _l("Criteria below the minimum"),
+    "total_below_minimum": _l("Total below the minimum"),
+    "suitable": _l("Suitable"),
+    "gemeinde_statements": _l("Statements of the Gemeinden"),
+    "appointed_members": _l("Appointed members"),
+    "rejected_nominees": _l("Rejected nominees"),
+    "eligible_names": _l("Eligible nominees"),
+    "no_nomination_from": _l("No nomination from"),
+    "nominee_results": _l("Votes per nominee"),
+    "gemeinde_names": _l("Names of the Gemeinden"),
+    "proposer_names": _l("Names of the proposers"),
+    # computed by instruction_conflict and gf_appointment (German: process_conflict_gf.po)
+    "instruction_a": _l("Instruction A"),
+    "issuer": _l("Issued by"),
+    "date": _l("Date"),
+    "instruction_b": _l("Instruction B"),
+    "recommendation_period": _l("Recommendation window"),
+    "referred_on": _l("Referred to the Kooperationsausschuss on"),
+    "traeger_reviews": _l("Review by the Träger"),
+    "maintained_by": _l("Träger maintaining their instruction"),
+    "hearings": _l("Hearing"),
+    "ka_chair": _l("Chair of the Kooperationsausschuss"),
+    "ka_member_count": _l("Members entitled to vote"),
+    "ka_votes": _l("Individual votes"),
+    "ka_result": _l("Vote of the Kooperationsausschuss"),
+    "competent_issuer": _l("Competent issuer"),
+    "binding": _l("Binding on the Träger"),
+    "decided_on": _l("Decided on"),
+    "decision_text": _l("Decision"),
+    "notified": _l("Notified"),
+    "term_period": _l("Term of office"),
+    "rotation_term": _l("Term of office by rotation"),
+    "tv_chair": _l("Chair of the Trägerversammlung"),
+    "vote_round": _l("Votes held"),
+    "first_vote": _l("First vote of the Trägerversammlung"),
+    "second_vote": _l("Second vote of the Trägerversammlung"),
+    "appointing_side": _l("Appointing side (rotation)"),
+    "next_appointing_side": _l("Next appointing side"),
+    "next_appointment_due": _l("Prepare the next appointment by"),
 }
 
 
@@ -94,7 +153,7 @@ def common_vocabulary() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     labels = {name: str(label) for name, label in VARIABLE_LABELS.items()}
     options = {
         "outcome": {code: str(label) for code, label in OUTCOME_LABELS.items()},
-        "type": {"notify": str(_("Notification"))},
+        "type": {"notify": str(_("Notification")), "involve": str(_("Organisations involved"))},
     }
     return labels, options
 
@@ -212,7 +271,7 @@ def format_value(value: Any, options: Mapping[str, str] | None = None) -> str:
     if isinstance(value, bool):
         return str(_("Yes") if value else _("No"))
     if isinstance(value, (int, float)):
-        text = str(value) if isinstance(value, int) else f"{value:g}"
+        text = str(value) if isinstance(value, int) else format(value, ".15g")  # :g cuts 245000.5
         return text.replace(".", ",") if current_locale() == "de" else text
     if isinstance(value, str):
         if options and value in options:

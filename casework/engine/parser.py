@@ -61,6 +61,8 @@ class UserTaskMeta:
     due_date: str | None
     priority: str | None
     form: FormSpec
+    # the task's reminder policy (camunda:property name="reminders"), checked by lint; None: the default
+    reminders: str | None = None
 
 
 @dataclass
@@ -96,7 +98,16 @@ def _meta_from_xml(node: etree._Element, file: str) -> UserTaskMeta:
         due_date=camunda_attr(node, "dueDate"),
         priority=camunda_attr(node, "priority"),
         form=read_form(node, file)[0],  # problems are reported by lint, which sees every file
+        reminders=task_property(node, "reminders"),
     )
+
+
+def task_property(node: etree._Element, name: str) -> str | None:
+    """A ``camunda:property`` of the task itself (not of a form field); Camunda Modeler may write ``id``."""
+    for prop in node.xpath("./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=NSMAP):
+        if (prop.get("name") or prop.get("id")) == name:
+            return str(prop.get("value") or "")
+    return None
 
 
 class _StandardMultiInstance:

@@ -126,6 +126,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         maxlength=integer(),
         help=string(),
         readonly={"type": "boolean"},
+        confidential={"type": "boolean", "description": "a secret ballot: the value is kept out of the history"},
     ),
     "Form": obj(
         ("fields",),
@@ -202,6 +203,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 documentation=string(nullable=True),
                 form=ref("Form"),
                 values=free_object("the current values (the same as form.values)"),
+                progress=obj(
+                    ("completed", "total"),
+                    "multi-instance tasks only: how many of its instances (e.g. ballots) are done",
+                    completed=integer(),
+                    total=integer(),
+                ),
             ),
         ]
     },
@@ -551,7 +558,53 @@ def paths() -> dict[str, dict[str, Any]]:
                 body=json_body(body) if body else None,
             )
         }
+    result.update(deadline_paths(p))
+    result.update(message_paths(p))
+    result.update(diagram_paths(p))
     return result
+
+
+# --- the deadline calculator (DOMAIN.md §3 "Deadlines") ---
+
+DATE = string("YYYY-MM-DD", "date")
+SCHEMAS["DeadlineRequest"] = obj(
+    ("period", "land", "kind"),
+    "Exactly one of event_date and posted_on.",
+    event_date=string("the triggering event (deadline, appointment) or the first day (period)", "date"),
+    posted_on=string("the day a letter was posted; the end counts from the § 37 Abs. 2 SGB X fiction", "date"),
+    period=string("ISO 8601, whole days or more: P14D, P2W, P1M, P3M, P1Y, P1Y6M"),
+    land=string("holidays subdivision code of the Land where the act is done, e.g. NW, BY, Augsburg"),
+    organisation=string("id of an organisation whose municipal holidays count too"),
+    kind=string("deadline moves off weekends and holidays (§ 193 BGB); period and appointment never move",
+                enum=("deadline", "period", "appointment")),
+    counting=string("default: event for deadline/appointment (§ 187 Abs. 1), beginning_of_day for period "
+                    "(§ 187 Abs. 2)", enum=("event", "beginning_of_day")),
+)
+SCHEMAS["DeadlineResult"] = obj(
+    ("start", "end", "unshifted_end", "rule_refs"),
+    start=DATE,
+    end=DATE,
+    unshifted_end=DATE,
+    shifted_because=array(string(), "only when the end moved: holiday or weekday names (German)"),
+    notified_on=string("only with posted_on: the day the letter is deemed received", "date"),
+    rule_refs=array(string(), 'e.g. "§ 187 Abs. 1 BGB", "§ 193 BGB"'),
+)
+
+
+def deadline_paths(p: str) -> dict[str, dict[str, Any]]:
+    return {
+        f"{p}/deadlines": {
+            "post": op(
+                "Calculate a deadline, period or appointment",
+                "deadlines",
+                ("200", "The end and how it was reached", ref("DeadlineResult")),
+                body=json_body("DeadlineRequest"),
+                errors=("400", "422"),
+                description="422 names each bad field in details.fields (an impossible date, both or "
+                "neither of event_date/posted_on, a malformed period, an unknown Land, kind or organisation).",
+            )
+        }
+    }
 
 
 def build_document() -> dict[str, Any]:
@@ -572,7 +625,7 @@ def build_document() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "security": [{"bearerAuth": []}, {"sessionCookie": []}],
-        "tags": [{"name": n} for n in ("auth", "definitions", "instances", "tasks", "system")],
+        "tags": [{"name": n} for n in ("auth", "definitions", "instances", "tasks", "deadlines", "system")],
         "paths": paths(),
         "components": {
             "schemas": SCHEMAS,
@@ -586,4 +639,64 @@ def build_document() -> dict[str, Any]:
                 },
             },
         },
+    }
+
+
+# --- messages to waiting cases (casework.messages) ---
+
+SCHEMAS["MessageRequest"] = obj(
+    ("name",),
+    "Reaches the waiting cases the caller can see (admins: all).",
+    name=string("the BPMN message name, e.g. resolution_received"),
+    correlation_key=string("the value of the message's correlation property, e.g. a file number; null or "
+                           "absent for a case that waits without a key", nullable=True),
+    payload=free_object("stored in each receiving case under the variable named like the message"),
+)
+SCHEMAS["MessageResult"] = obj(("correlated",), correlated=array(string(), "ids of the cases that received it"))
+
+
+def message_paths(p: str) -> dict[str, dict[str, Any]]:
+    return {
+        f"{p}/messages": {
+            "post": op(
+                "Send a message to the cases waiting for it",
+                "instances",
+                ("200", "The cases that received it", ref("MessageResult")),
+                body=json_body("MessageRequest"),
+                errors=("400", "404", "409", "422"),
+                description="404 when no case the caller can see waits for this name and key; 409 when "
+                "a waiting case changed meanwhile (send again).",
+            )
+        }
+    }
+
+
+# --- a case on its diagram (the case page's viewer, issue 5) ---
+
+_ELEMENT_IDS = array(string(), "BPMN element ids")
+SCHEMAS["Diagram"] = obj(
+    ("process_key", "version", "xml", "completed", "active", "waiting", "failed"),
+    "The BPMN of the case's own version and its elements by state; an element reached again (a loop) "
+    "counts only as its current state.",
+    process_key=string(),
+    version=integer(),
+    xml=string("the BPMN XML of the version the case runs on"),
+    completed=_ELEMENT_IDS,
+    active=array(string(), "human tasks someone has to do"),
+    waiting=array(string(), "timers, messages and other events the case waits for"),
+    failed=array(string(), "elements whose step failed"),
+)
+
+
+def diagram_paths(p: str) -> dict[str, dict[str, Any]]:
+    return {
+        f"{p}/process-instances/{{id}}/diagram": {
+            "get": op(
+                "The case on its diagram: path done, open tasks, waits",
+                "instances",
+                ("200", "The diagram and the element ids by state", ref("Diagram")),
+                params=[INSTANCE_ID],
+                errors=("404",),
+            )
+        }
     }

@@ -131,12 +131,15 @@ def task(info: TaskInfo) -> dict[str, Any]:
 def task_detail(info: TaskInfo) -> dict[str, Any]:
     """A task with its form; ``values`` (the current values) is also inside ``form``."""
     values = dict(info.form_values or {})
-    return {
+    detail = {
         **task(info),
         "documentation": info.documentation,
         "form": form(info.form, values),
         "values": values,
     }
+    if info.progress is not None:
+        detail["progress"] = {"completed": info.progress[0], "total": info.progress[1]}
+    return detail
 
 
 def instance_summary(info: InstanceInfo) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,9 +13,11 @@ from flask_babel import gettext as _
 from casework.errors import Forbidden, NotFound
 from casework.records import Actor, DefinitionInfo, FormField, FormSpec, HistoryEntry, InstanceInfo, Page
 from webapp.common import page_arg, services
+from webapp.designer.pages import case_diagram_config
 from webapp.i18n import common_vocabulary
 
 STATUSES = ("running", "completed", "error", "terminated")
+_TEMPLATE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,119}$")
 
 
 def may_start(definition: DefinitionInfo, actor: Actor) -> bool:
@@ -120,6 +123,19 @@ class CaseView:
     @property
     def variables(self) -> dict[str, Any]:
         return visible_variables(self.case.variables)
+
+    @property
+    def decision_templates(self) -> list[str]:
+        """The process's own decision record (templates/cases/decisions/<key>.html), else the generic one."""
+        generic = "cases/decisions/_generic.html"
+        if not _TEMPLATE_NAME.match(self.case.process_key):
+            return [generic]  # a key is a BPMN id; anything else never names a template
+        return [f"cases/decisions/{self.case.process_key}.html", generic]
+
+    @property
+    def diagram(self) -> dict[str, Any]:
+        """The configuration of the diagram script on the case page (webapp/static/src/case-diagram.js)."""
+        return case_diagram_config(self.case.id)
 
     def may_open(self, task: Any) -> bool:
         """Link a task only for those who can open it: its assignee or its groups' members."""

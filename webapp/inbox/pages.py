@@ -12,7 +12,8 @@ from casework.records import Actor, DefinitionInfo, FormSpec, InstanceInfo, Page
 from webapp.cases.pages import case_vocabulary, visible_variables
 from webapp.common import page_arg, services
 
-SCOPES = ("mine", "candidate")
+# "supervised": overdue tasks of the groups the user supervises (gf: employee, hr_ba, hr_kommune)
+SCOPES = ("mine", "candidate", "supervised")
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ class InboxView:
     counts: dict[str, int]
     definitions: list[DefinitionInfo]
     now: datetime
+    # task id -> when it was escalated as overdue (casework/reminders.py)
+    escalated: dict[str, datetime] = field(default_factory=dict)
+    supervises: bool = False
 
     def process_name(self, key: str) -> str:
         return next((d.name for d in self.definitions if d.key == key), key)
@@ -51,17 +55,28 @@ def load_inbox(actor: Actor, query: InboxQuery, per_page: int) -> InboxView:
     """One page of the chosen tab, the other tab's count and the processes to filter by."""
     casework = services()
     process = query.process or None
-    tasks = casework.tasks.list(
-        actor=actor, scope=query.scope, process_key=process, page=query.page, per_page=per_page
-    )
-    other = "candidate" if query.scope == "mine" else "mine"
-    other_total = casework.tasks.list(actor=actor, scope=other, process_key=process, per_page=1).total
+    supervises = bool(casework.access.supervised_groups(actor))
+    counts: dict[str, int] = {}
+    for scope in ("mine", "candidate"):
+        if scope != query.scope:
+            counts[scope] = casework.tasks.list(actor=actor, scope=scope, process_key=process, per_page=1).total
+    if query.scope == "supervised":
+        tasks = casework.tasks.list_overdue_supervised(actor=actor, page=query.page, per_page=per_page)
+    else:
+        tasks = casework.tasks.list(
+            actor=actor, scope=query.scope, process_key=process, page=query.page, per_page=per_page
+        )
+        if supervises:
+            counts["supervised"] = casework.tasks.list_overdue_supervised(actor=actor, per_page=1).total
+    counts[query.scope] = tasks.total
     return InboxView(
         query=query,
         tasks=tasks,
-        counts={query.scope: tasks.total, other: other_total},
+        counts=counts,
         definitions=casework.repository.list_definitions(),
         now=casework.clock.now(),
+        escalated=casework.tasks.escalation_marks([t.id for t in tasks.items]),
+        supervises=supervises,
     )
 
 
@@ -74,6 +89,7 @@ class TaskView:
     options: dict[str, dict[str, str]]
     now: datetime
     actor: Actor = field(repr=False)
+    escalated_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:
@@ -118,4 +134,5 @@ def load_task(task_id: str, actor: Actor) -> TaskView:
         labels.setdefault(spec_field.name, spec_field.label)
         if spec_field.options:
             options.setdefault(spec_field.name, {o.value: o.label for o in spec_field.options})
-    return TaskView(task, case, name, labels, options, casework.clock.now(), actor)
+    escalated_at = casework.tasks.escalation_marks([task.id]).get(task.id)
+    return TaskView(task, case, name, labels, options, casework.clock.now(), actor, escalated_at)
