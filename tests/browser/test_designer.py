@@ -13,6 +13,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.browser.support import assert_accessible, login, screenshot, start_assignment_termination
+from tests.conftest import PROJECT_ROOT
 
 TASK = "review_request"
 NEW_NAME = "Antrag prüfen (Geschäftsführung)"
@@ -152,3 +153,29 @@ def test_decision_table_editor_is_accessible(page: Page) -> None:
     expect(page.locator("#designer-canvas")).to_contain_text("Berufbarkeit")
     assert_accessible(page)
     screenshot(page, "designer-decision-table")
+
+
+def test_an_uploaded_file_with_an_error_is_refused_and_marked_at_the_element(page: Page, tmp_path) -> None:
+    """Issue 5, acceptance 2: upload a .bpmn whose user task has nobody to do it; deploying it is
+    refused, the task is marked on the diagram, and no version is added."""
+    source = (PROJECT_ROOT / "workflows" / "assignment_termination.bpmn").read_text(encoding="utf-8")
+    broken = source.replace('camunda:candidateGroups="gf"', "", 1)
+    assert broken != source
+    upload = tmp_path / "assignment_termination.bpmn"
+    upload.write_text(broken, encoding="utf-8")
+
+    login(page, "designer")
+    page.goto("/designer/")
+    page.get_by_label("BPMN- oder DMN-Datei").set_input_files(str(upload))
+    page.get_by_role("button", name=re.compile("Als Entwurf hochladen")).click()
+    expect(page).to_have_url(re.compile(r"/designer/assignment_termination\?file=assignment_termination\.bpmn$"))
+    expect(page.locator("#designer-ready")).to_have_attribute("data-ready", "true")
+
+    press(page, "Bereitstellen")
+    expect(page.locator("#designer-status")).to_contain_text("Bereitstellung abgelehnt")
+    expect(page.locator(f'#designer-problems li[data-element-id="{TASK}"]')).to_have_count(1)
+    expect(element(page, TASK, ".fw-lint-error")).to_have_count(1)
+    expect(page.locator("#designer-version")).to_have_text("1")
+
+    page.goto("/designer/")
+    expect(page.locator('tr[data-process-key="assignment_termination"] td').first).to_have_text("1")
