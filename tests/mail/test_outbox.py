@@ -363,3 +363,45 @@ def test_an_admin_checks_the_settings_with_a_test_mail(app, casework, smtp: Smtp
     smtp.stop()
     failed = runner.invoke(args=["mail", "test", "admin@musterkreis.example"])
     assert failed.exit_code == 1 and "ConnectionRefusedError" in failed.output
+
+
+class _Crash(Exception):
+    """Stands for a worker process dying in the middle of a batch."""
+
+
+class _DyingOutbox(OutboxService):
+    """Sends ``survive`` mails of its claim, then dies before sending the next one."""
+
+    def __init__(self, outbox: OutboxService, survive: int) -> None:
+        super().__init__(outbox.clock, outbox.settings)
+        self.left = survive
+
+    def _message(self, row: Any, settings: Any) -> Any:
+        if self.left == 0:
+            raise _Crash
+        self.left -= 1
+        return super()._message(row, settings)
+
+
+def test_a_worker_dying_mid_batch_leaves_its_claims_to_expire_and_each_mail_arrives_once(
+    casework, clock, smtp: SmtpServer
+):
+    content = MailContent("Massenversand", "Text", "<p>Text</p>")
+    with unit_of_work() as session:
+        queue_mail(session, [Recipient(None, f"person{i}@example.test") for i in range(1000)], content,
+                   now=clock.now())
+    dying = _DyingOutbox(casework.outbox, survive=200)
+    with pytest.raises(_Crash):
+        dying.deliver_due(500, worker="dying")
+    assert len(smtp.messages) == 200 and len(mails(status="sent")) == 200
+
+    # the survivor takes the unclaimed half at once, the dead worker's claims only after their lease
+    while casework.outbox.deliver_due(100, worker="survivor").claimed:
+        pass
+    assert len(smtp.messages) == 700
+    clock.set(clock.now() + timedelta(seconds=casework.outbox.settings.lease_seconds + 1))
+    while casework.outbox.deliver_due(100, worker="survivor").claimed:
+        pass
+    ids = [m["Message-ID"] for m in smtp.messages]
+    assert len(ids) == 1000 and len(set(ids)) == 1000
+    assert len(mails(status="sent")) == 1000
