@@ -12,26 +12,16 @@ import lintModule from 'bpmn-js-bpmnlint';
 
 import lintConfig from './lint-config';
 import FallwerkPropertiesModule from './fallwerk-properties';
-import { announce, postJson, readConfig } from './common';
+import { announce } from './common';
+import { EditorPage, format, startEditorPage } from './editor-page';
 
 const LINT_MARKERS = { error: 'fw-lint-error', warning: 'fw-lint-warning' };
 
-function format(template, values) {
-  return template.replace(/%\((\w+)\)s/g, (_, name) => (values[name] ?? ''));
-}
-
-class Designer {
+class Designer extends EditorPage {
   constructor(config) {
-    this.config = config;
-    this.labels = config.labels;
-    this.status = document.getElementById('designer-status');
-    this.problemList = document.getElementById('designer-problems');
-    this.problemSummary = document.getElementById('designer-problem-summary');
+    super(config);
     this.marked = [];
-    this.basedOn = config.based_on_version;
-    // the draft this editor started from: saving over a draft someone else saved since is refused
-    this.draftSavedAt = config.draft_saved_at;
-    this.modeler = new BpmnModeler({
+    this.useModeler(new BpmnModeler({
       container: '#designer-canvas',
       propertiesPanel: { parent: '#designer-properties' },
       additionalModules: [
@@ -45,8 +35,7 @@ class Designer {
       moddleExtensions: { camunda: camundaModdle },
       linting: { bpmnlint: lintConfig, active: true },
       fallwerk: { labels: config.properties_labels },
-    });
-    window.fallwerkModeler = this.modeler;
+    }));
   }
 
   async open() {
@@ -59,83 +48,18 @@ class Designer {
     } catch (err) {
       announce(this.status, format(this.labels.import_failed, { message: err.message }), 'error');
     }
-    document.getElementById('designer-ready').setAttribute('data-ready', 'true');
+    this.markReady();
   }
 
-  async xml() {
-    const { xml } = await this.modeler.saveXML({ format: true });
-    return xml;
-  }
-
-  async payload() {
-    return {
-      file_name: this.config.file_name,
-      xml: await this.xml(),
-      based_on_version: this.basedOn,
-      draft_saved_at: this.draftSavedAt,
-    };
-  }
-
-  async saveDraft() {
-    const { status, body } = await postJson(this.config.urls.save, await this.payload(), this.config.csrf_token);
-    if (status === 200) {
-      this.draftSavedAt = body.saved_at;
-      announce(this.status, format(this.labels.draft_saved, body), 'success');
-    } else {
-      this.failed(status, body);
-    }
-  }
-
-  async check() {
-    const { status, body } = await postJson(this.config.urls.validate, await this.payload(), this.config.csrf_token);
-    if (status !== 200) {
-      this.failed(status, body);
-      return;
-    }
-    this.showProblems(body.problems);
-    const errors = body.problems.filter((p) => p.severity === 'error').length;
-    const message = errors ? format(this.labels.check_failed, { count: errors }) : this.labels.check_ok;
-    announce(this.status, message, errors ? 'error' : 'success');
-  }
-
-  async deploy() {
-    const { status, body } = await postJson(this.config.urls.deploy, await this.payload(), this.config.csrf_token);
-    if (status === 201) {
-      this.draftSavedAt = '';
-      this.showProblems(body.warnings || []);
-      const deployed = body.deployed.map((d) => `${d.key} v${d.version}`).join(', ');
-      const text = body.deployed.some((d) => d.created) ? this.labels.deployed : this.labels.unchanged;
-      announce(this.status, format(text, { deployed }), 'success');
-      const mine = body.deployed.find((d) => d.key === this.config.key);
-      if (mine) {
-        this.basedOn = mine.version;
-        const version = document.getElementById('designer-version');
-        if (version) {
-          version.textContent = String(mine.version);
-        }
+  deployed(definitions) {
+    const mine = definitions.find((d) => d.key === this.config.key);
+    if (mine) {
+      this.basedOn = mine.version;
+      const version = document.getElementById('designer-version');
+      if (version) {
+        version.textContent = String(mine.version);
       }
-    } else if (status === 422) {
-      this.showProblems(body.errors || []);
-      announce(this.status, this.labels.deploy_refused, 'error');
-    } else {
-      this.failed(status, body);
     }
-  }
-
-  async download() {
-    const blob = new Blob([await this.xml()], { type: 'application/xml' });
-    const link = document.createElement('a');
-    link.href = URL.createObjectURL(blob);
-    link.download = this.config.file_name;
-    document.body.appendChild(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
-  }
-
-  failed(status, body) {
-    const message = (body && (body.message || body.error)) || String(status);
-    announce(this.status, format(this.labels.request_failed, { message }), 'error');
   }
 
   clearProblems() {
@@ -184,9 +108,7 @@ class Designer {
       badge.addEventListener('click', () => this.select(registry.get(id)));
       overlays.add(id, 'fw-lint', { position: { top: -10, right: 10 }, html: badge });
     }
-    this.problemSummary.textContent = problems.length
-      ? format(this.labels.problem_count, { count: problems.length })
-      : this.labels.no_problems;
+    this.summarizeProblems(problems);
   }
 
   selectButton(element) {
@@ -211,32 +133,8 @@ class Designer {
   }
 }
 
-function busy(button, action) {
-  return async () => {
-    button.disabled = true;
-    button.setAttribute('aria-busy', 'true');
-    try {
-      await action();
-    } finally {
-      button.disabled = false;
-      button.removeAttribute('aria-busy');
-    }
-  };
-}
-
-const config = readConfig('designer-config');
-if (config) {
+startEditorPage((config) => {
   const designer = new Designer(config);
   window.fallwerkDesigner = designer;
-  const bind = (id, action) => {
-    const button = document.getElementById(id);
-    if (button) {
-      button.addEventListener('click', busy(button, action));
-    }
-  };
-  bind('designer-save', () => designer.saveDraft());
-  bind('designer-check', () => designer.check());
-  bind('designer-deploy', () => designer.deploy());
-  bind('designer-download', () => designer.download());
-  designer.open();
-}
+  return designer;
+}, { ariaBusy: true });
