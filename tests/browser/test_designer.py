@@ -98,7 +98,7 @@ def test_designer_renames_checks_fixes_and_deploys_a_new_version(page: Page, tra
     expect(problem).to_contain_text(TASK)
     expect(element(page, TASK, ".fw-lint-error")).to_have_count(1)
     expect(page.locator("#designer-canvas g.djs-element.fw-lint-error")).to_have_count(1)
-    expect(page.locator("#designer-status")).to_contain_text("1")
+    expect(page.locator("#designer-status")).to_contain_text("Prüfung nicht bestanden: ein Fehler")
     screenshot(page, "designer-lint-error")
     assert_accessible(page)
 

@@ -28,10 +28,13 @@ def editor_labels() -> dict[str, str]:
         "warning": _("Warning"),
         "select_element": _("Select %(name)s in the diagram"),
         "problems_here": _("%(count)s problems at this element"),
+        "problems_here_one": _("One problem at this element"),
         "problem_count": _("%(count)s problems found."),
+        "problem_count_one": _("One problem found."),
         "no_problems": _("No problems found."),
         "check_ok": _("Check passed: the model can be deployed."),
         "check_failed": _("Check failed: %(count)s errors. Nothing was deployed."),
+        "check_failed_one": _("Check failed: one error. Nothing was deployed."),
         "deployed": _("Deployed: %(deployed)s."),
         "unchanged": _("Nothing changed, no new version: %(deployed)s."),
         "deploy_refused": _("Deployment refused: the model has errors. Nothing was deployed."),
@@ -39,6 +42,7 @@ def editor_labels() -> dict[str, str]:
         "request_failed": _("The request failed: %(message)s"),
         "import_failed": _("The diagram could not be opened: %(message)s"),
         "import_warnings": _("The diagram was opened with %(count)s warnings."),
+        "import_warnings_one": _("The diagram was opened with one warning."),
     }
 
 

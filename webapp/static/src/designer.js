@@ -13,7 +13,7 @@ import lintModule from 'bpmn-js-bpmnlint';
 import lintConfig from './lint-config';
 import FallwerkPropertiesModule from './fallwerk-properties';
 import { announce } from './common';
-import { EditorPage, format, startEditorPage } from './editor-page';
+import { EditorPage, counted, format, startEditorPage } from './editor-page';
 
 const LINT_MARKERS = { error: 'fw-lint-error', warning: 'fw-lint-warning' };
 
@@ -43,7 +43,7 @@ class Designer extends EditorPage {
       const { warnings } = await this.modeler.importXML(this.config.xml);
       this.modeler.get('canvas').zoom('fit-viewport', 'auto');
       if (warnings.length) {
-        announce(this.status, format(this.labels.import_warnings, { count: warnings.length }), 'info');
+        announce(this.status, counted(this.labels, 'import_warnings', warnings.length), 'info');
       }
     } catch (err) {
       announce(this.status, format(this.labels.import_failed, { message: err.message }), 'error');
@@ -104,7 +104,7 @@ class Designer extends EditorPage {
       const badge = document.createElement('div');
       badge.className = `fw-lint-badge${entry.error ? '' : ' fw-lint-badge--warning'}`;
       badge.textContent = String(entry.count);
-      badge.title = format(this.labels.problems_here, { count: entry.count });
+      badge.title = counted(this.labels, 'problems_here', entry.count);
       badge.addEventListener('click', () => this.select(registry.get(id)));
       overlays.add(id, 'fw-lint', { position: { top: -10, right: 10 }, html: badge });
     }

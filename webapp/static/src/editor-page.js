@@ -8,6 +8,12 @@ export function format(template, values) {
   return template.replace(/%\((\w+)\)s/g, (_, name) => (values[name] ?? ''));
 }
 
+// "1 Probleme" reads wrong: a label may have a "<key>_one" form for a count of one
+export function counted(labels, key, count) {
+  const template = count === 1 && labels[`${key}_one`] ? labels[`${key}_one`] : labels[key];
+  return format(template, { count });
+}
+
 export class EditorPage {
   constructor(config) {
     this.config = config;
@@ -67,7 +73,7 @@ export class EditorPage {
     }
     this.showProblems(body.problems);
     const errors = body.problems.filter((p) => p.severity === 'error').length;
-    const message = errors ? format(this.labels.check_failed, { count: errors }) : this.labels.check_ok;
+    const message = errors ? counted(this.labels, 'check_failed', errors) : this.labels.check_ok;
     announce(this.status, message, errors ? 'error' : 'success');
   }
 
@@ -111,7 +117,7 @@ export class EditorPage {
   /** The line above the problem list: how many problems, or none. */
   summarizeProblems(problems) {
     this.problemSummary.textContent = problems.length
-      ? format(this.labels.problem_count, { count: problems.length })
+      ? counted(this.labels, 'problem_count', problems.length)
       : this.labels.no_problems;
   }
 }
