@@ -2,6 +2,7 @@
 import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 
 import { announce, getJson, mark, readConfig } from './common';
+import { germanModules } from './translate-de';
 
 const REACHED = ['completed', 'active', 'waiting', 'failed'];
 
@@ -29,7 +30,7 @@ class CaseDiagram {
     this.config = config;
     this.labels = config.labels;
     this.details = document.getElementById('case-diagram-details');
-    this.viewer = new NavigatedViewer({ container: '#case-diagram' });
+    this.viewer = new NavigatedViewer({ container: '#case-diagram', additionalModules: germanModules() });
     window.fallwerkViewer = this.viewer;
   }
 
@@ -138,7 +139,7 @@ async function showDiff(config) {
   ];
   const viewers = [];
   for (const [selector, xml, markers] of sides) {
-    const viewer = new NavigatedViewer({ container: selector });
+    const viewer = new NavigatedViewer({ container: selector, additionalModules: germanModules() });
     await viewer.importXML(xml);
     viewer.get('canvas').zoom('fit-viewport', 'auto');
     for (const [kind, marker] of Object.entries(markers)) {

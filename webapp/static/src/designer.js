@@ -12,6 +12,7 @@ import lintModule from 'bpmn-js-bpmnlint';
 
 import lintConfig from './lint-config';
 import FallwerkPropertiesModule from './fallwerk-properties';
+import { germanModules } from './translate-de';
 import { announce } from './common';
 import { EditorPage, counted, format, startEditorPage } from './editor-page';
 
@@ -31,6 +32,7 @@ class Designer extends EditorPage {
         CamundaBehaviorsModule,
         lintModule,
         FallwerkPropertiesModule,
+        ...germanModules(),
       ],
       moddleExtensions: { camunda: camundaModdle },
       linting: { bpmnlint: lintConfig, active: true },

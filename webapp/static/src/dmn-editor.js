@@ -3,12 +3,18 @@
 import DmnModeler from 'dmn-js/lib/Modeler';
 
 import { announce } from './common';
+import { germanModules } from './translate-de';
 import { EditorPage, format, startEditorPage } from './editor-page';
 
 class DmnEditor extends EditorPage {
   constructor(config) {
     super(config);
-    this.useModeler(new DmnModeler({ container: '#designer-canvas' }));
+    this.useModeler(new DmnModeler({
+      container: '#designer-canvas',
+      drd: { additionalModules: germanModules() },
+      decisionTable: { additionalModules: germanModules() },
+      literalExpression: { additionalModules: germanModules() },
+    }));
   }
 
   async open() {
