@@ -59,6 +59,13 @@ _OFFSET = re.compile(r"^(\d{1,3})\s*(wd|d|h)$")
 _GROUP = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 _TIMERS = Timer.__table__
 _TASKS = HumanTask.__table__
+# scoped to the case so it runs on ix_timers_instance_kind, never over every waiting timer
+_DROP_REMINDERS = sa.delete(_TIMERS).where(
+    _TIMERS.c.instance_id == sa.bindparam("b_instance"),
+    _TIMERS.c.kind.in_(REMINDER_KINDS),
+    _TIMERS.c.task_id.in_(sa.bindparam("b_tasks", expanding=True)),
+    _TIMERS.c.fired_at.is_(None),
+)
 _INSTANCES = ProcessInstance.__table__
 
 
@@ -201,12 +208,9 @@ class ReminderService:
 
     def on_step(self, step: StepWritten) -> None:
         conn = step.session.connection()
-        closed = [*step.plan.completed, *step.plan.cancelled]
+        closed = [t for t in (*step.plan.completed, *step.plan.cancelled) if self._may_have_reminders(step, t)]
         if closed:
-            conn.execute(
-                sa.delete(_TIMERS).where(_TIMERS.c.task_id.in_(closed), _TIMERS.c.kind.in_(REMINDER_KINDS),
-                                         _TIMERS.c.fired_at.is_(None))
-            )
+            conn.execute(_DROP_REMINDERS, {"b_instance": step.loaded.id, "b_tasks": closed})
         rows = []
         for task in step.plan.new_rows:
             if task.get("due_at") is None:
@@ -222,6 +226,13 @@ class ReminderService:
                              "attempts": 0})
         if rows:
             conn.execute(sa.insert(_TIMERS), rows)
+
+    @staticmethod
+    def _may_have_reminders(step: StepWritten, task_id: str) -> bool:
+        """Only a task with a due date got reminder rows; most steps close a task without one."""
+        bpmn_id = step.loaded.open_before.get(task_id, (None, None))[0]
+        meta = step.loaded.model.user_tasks.get(bpmn_id) if bpmn_id else None
+        return meta is None or meta.due_date is not None
 
     def _policy(self, step: StepWritten, bpmn_id: str) -> ReminderPolicy:
         meta = step.loaded.model.user_tasks.get(bpmn_id)
