@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from casework.clock import Clock
-from casework.engine import ProcessModel, load_model, parse_deployment
+from casework.engine import ParsedDeployment, ProcessModel, load_model, parse_deployment
 from casework.errors import Conflict, DefinitionInvalid, Forbidden, NotFound, Problem
 from casework.records import Actor, DefinitionInfo, FormField
 from casework.unit_of_work import unit_of_work
@@ -104,9 +104,7 @@ class RepositoryService:
             problems = [Problem(n, None, "Nur .bpmn- und .dmn-Dateien sind erlaubt.") for n in bad_names]
             raise DefinitionInvalid(problems or [Problem("-", None, "Keine Datei übergeben.")])
         with unit_of_work() as session:
-            existing = self._latest_files(session, exclude=set(files))
-            parsed = parse_deployment(files, existing)
-            warnings = parsed.warnings + self._unknown_groups(session, parsed.processes)
+            parsed, warnings = self._parse(session, files)
             models = [parsed.processes[key] for key in sorted(parsed.processes)]
             results = [self._store(session, model, warnings, actor) for model in models]
             try:
@@ -116,6 +114,25 @@ class RepositoryService:
         for (info, _created), model in zip(results, models, strict=True):
             self.cache.put(info.content_hash, model)
         return results
+
+    def check(self, files: dict[str, bytes]) -> list[Problem]:
+        """Every problem, errors and warnings, that deploying ``files`` would report; nothing is deployed."""
+        with unit_of_work(write=False) as session:
+            try:
+                return self._parse(session, files)[1]
+            except DefinitionInvalid as exc:
+                return list(exc.problems)
+
+    def _parse(self, session: sa.orm.Session, files: dict[str, bytes]) -> tuple[ParsedDeployment, list[Problem]]:
+        """Parse as a deployment does: beside the latest deployed files, so called processes and
+        decision tables of earlier deployments resolve.
+
+        Raises:
+            DefinitionInvalid: any file has any error.
+        """
+        existing = self._latest_files(session, exclude=set(files))
+        parsed = parse_deployment(files, existing)
+        return parsed, parsed.warnings + self._unknown_groups(session, parsed.processes)
 
     def deploy_directory(self, path: Path) -> list[tuple[DefinitionInfo, bool]]:
         """Deploy every .bpmn/.dmn file under ``path`` as the system (start-up and CLI)."""
@@ -163,14 +180,14 @@ class RepositoryService:
     def _latest_files(self, session: sa.orm.Session, exclude: set[str]) -> dict[str, bytes]:
         """Files of the latest deployed versions, so new files may call processes deployed earlier."""
         files: dict[str, bytes] = {}
-        for row in self._latest_rows(session, with_files=True):
+        for row in self.latest_rows(session, with_files=True):
             for name, text in row.files.items():
                 if name not in exclude:
                     files.setdefault(name, text.encode("utf-8"))
         return files
 
     @staticmethod
-    def _latest_rows(session: sa.orm.Session, *, with_files: bool = False) -> list[ProcessDefinition]:
+    def latest_rows(session: sa.orm.Session, *, with_files: bool = False) -> list[ProcessDefinition]:
         newest = (
             sa.select(ProcessDefinition.key, sa.func.max(ProcessDefinition.version).label("v"))
             .group_by(ProcessDefinition.key)
@@ -215,7 +232,7 @@ class RepositoryService:
     def list_definitions(self) -> list[DefinitionInfo]:
         """The latest version of every deployed process."""
         with unit_of_work(write=False) as session:
-            return [_info(row) for row in self._latest_rows(session)]
+            return [_info(row) for row in self.latest_rows(session)]
 
     def list_versions(self, key: str) -> list[DefinitionInfo]:
         with unit_of_work(write=False) as session:
@@ -241,7 +258,7 @@ class RepositoryService:
     def list_definitions_with_forms(self) -> list[DefinitionInfo]:
         """The latest version of every deployed process, each with its start form (from the spec cache)."""
         with unit_of_work(write=False) as session:
-            return [self._with_form(row) for row in self._latest_rows(session)]
+            return [self._with_form(row) for row in self.latest_rows(session)]
 
     def get_definition_with_form(self, key: str, version: int | None = None) -> DefinitionInfo:
         """One version (default: the latest) with its start form.

@@ -18,10 +18,9 @@ from lxml import etree
 from sqlalchemy.exc import IntegrityError
 
 from casework.clock import Clock
-from casework.engine import parse_deployment
 from casework.engine.lint import designer_hints
 from casework.engine.xmlsafe import MAX_FILE_BYTES, NSMAP, UnsafeXml, parse_xml
-from casework.errors import Conflict, DefinitionInvalid, Forbidden, NotFound, Problem, ValidationFailed
+from casework.errors import Conflict, Forbidden, NotFound, Problem, ValidationFailed
 from casework.records import Actor, DefinitionInfo
 from casework.repository import DEPLOYER_GROUPS, RepositoryService
 from casework.unit_of_work import unit_of_work
@@ -349,18 +348,7 @@ class DesignerService:
         data = content.encode("utf-8")
         with unit_of_work(write=False) as session:
             files = self._deployment_files(session, key, file_name, data)
-            # the same inputs RepositoryService.deploy hands the parser: the latest deployed files,
-            # so that called processes and decision tables of earlier deployments resolve
-            existing = self.repository._latest_files(session, exclude=set(files))  # noqa: SLF001
-            try:
-                parsed = parse_deployment(files, existing)
-            except DefinitionInvalid as exc:
-                problems = list(exc.problems)
-            else:
-                problems = parsed.warnings + self.repository._unknown_groups(  # noqa: SLF001
-                    session, parsed.processes
-                )
-        return problems + _hints(file_name, data)
+        return self.repository.check(files) + _hints(file_name, data)
 
     def deploy(self, key: str, file_name: str, content: str, *, actor: Actor) -> Deployed:
         """Deploy the edited file (a DMN file together with the process's BPMN, so the process gets a
@@ -443,7 +431,7 @@ class DesignerService:
             if key is not None:
                 rows = [self.repository.find_row(session, key, None)]
             else:
-                rows = self.repository._latest_rows(session, with_files=True)  # noqa: SLF001
+                rows = self.repository.latest_rows(session, with_files=True)
             contents: dict[str, str] = {}
             # a DMN file travels with every process deployed beside it: the newest deployment's copy wins
             for row in sorted(rows, key=lambda r: r.id):
