@@ -133,6 +133,8 @@ class TaskInfo:
     case_title: str | None = None
     # (done, of) over the instances of a multi-instance task: "3 of 6 have voted", not who voted what
     progress: tuple[int, int] | None = None
+    # when the task was escalated as overdue (casework/reminders.py)
+    escalated_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -16,7 +15,7 @@ from casework.engine import validate_form
 from casework.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from casework.history import PendingEvent, chain, write_events
 from casework.records import Actor, Page, TaskInfo
-from casework.runtime import MAX_PER_PAGE, RuntimeService, assignee_names, page_window
+from casework.runtime import RuntimeService, assignee_names, page_window
 from casework.unit_of_work import after_commit, unit_of_work
 from models import HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate, User
 
@@ -168,17 +167,6 @@ class TaskService:
             names = assignee_names(session, rows)
             items = tuple(task_info(r, names) for r in rows)
         return Page(items=items, total=total, page=page, per_page=per_page)
-
-    def escalation_marks(self, task_ids: Sequence[str]) -> dict[str, datetime]:
-        """When each of the given tasks was escalated as overdue (tasks never escalated are left out)."""
-        if not task_ids:
-            return {}
-        with unit_of_work(write=False) as session:
-            rows = session.execute(
-                sa.select(HumanTask.id, HumanTask.escalated_at)
-                .where(HumanTask.id.in_(list(task_ids)[:MAX_PER_PAGE]), HumanTask.escalated_at.is_not(None))
-            ).all()
-        return {r.id: r.escalated_at for r in rows}
 
     # --- commands --------------------------------------------------------------------------
 
@@ -446,6 +434,7 @@ def task_info(
         completed_at=task.completed_at,
         completed_by=names.get(task.completed_by_id) if task.completed_by_id else None,
         claimed_at=task.claimed_at,
+        escalated_at=task.escalated_at,
         documentation=documentation,
         form=form,
         form_values=form_values,

@@ -43,8 +43,6 @@ class InboxView:
     counts: dict[str, int]
     definitions: list[DefinitionInfo]
     now: datetime
-    # task id -> when it was escalated as overdue (casework/reminders.py)
-    escalated: dict[str, datetime] = field(default_factory=dict)
     supervises: bool = False
 
     def process_name(self, key: str) -> str:
@@ -75,7 +73,6 @@ def load_inbox(actor: Actor, query: InboxQuery, per_page: int) -> InboxView:
         counts=counts,
         definitions=casework.repository.list_definitions(),
         now=casework.clock.now(),
-        escalated=casework.tasks.escalation_marks([t.id for t in tasks.items]),
         supervises=supervises,
     )
 
@@ -89,7 +86,6 @@ class TaskView:
     options: dict[str, dict[str, str]]
     now: datetime
     actor: Actor = field(repr=False)
-    escalated_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:
@@ -134,5 +130,4 @@ def load_task(task_id: str, actor: Actor) -> TaskView:
         labels.setdefault(spec_field.name, spec_field.label)
         if spec_field.options:
             options.setdefault(spec_field.name, {o.value: o.label for o in spec_field.options})
-    escalated_at = casework.tasks.escalation_marks([task.id]).get(task.id)
-    return TaskView(task, case, name, labels, options, casework.clock.now(), actor, escalated_at)
+    return TaskView(task, case, name, labels, options, casework.clock.now(), actor)
