@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -12,6 +13,22 @@ from casework.clock import Clock
 from casework.records import Actor
 from casework.unit_of_work import unit_of_work
 from models import Group, Membership, Organisation, OrganisationLink, User
+
+
+def group_holders(session: sa.orm.Session, group: str, land: str | None = None) -> list[Any]:
+    """The active members of ``group`` with the organisation they hold it in (rows of ``username``,
+    ``organisation_id``, ``organisation_name``); only organisations of Land ``land`` if given."""
+    query = (
+        sa.select(User.username, Organisation.id.label("organisation_id"),
+                  Organisation.name.label("organisation_name"))
+        .join(Membership, Membership.user_id == User.id)
+        .join(Group, Group.id == Membership.group_id)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(Group.name == group, User.active.is_(True))
+    )
+    if land is not None:
+        query = query.where(Organisation.land == land)
+    return list(session.execute(query).all())
 
 
 class DirectoryService:

@@ -22,6 +22,7 @@ from casework.context import current_case, running_case
 # The date arithmetic lives in the deadline calculator (casework.deadlines); helpers delegate to it.
 from casework.deadlines import check_land as _check_land
 from casework.deadlines import is_working_day, months_later, parse_date, working_days_later
+from casework.directory import group_holders
 from casework.legal import shipped_law_helpers
 
 __all__ = ["build_helpers", "collect_effects", "is_working_day", "months_later", "parse_date",
@@ -45,18 +46,7 @@ def members_of_group(
 ) -> list[str]:
     """Active holders of ``group`` (in organisations of ``land`` if given), preferring those in the
     ``parties`` organisations."""
-    from models import Group, Membership, Organisation, User
-
-    query = (
-        sa.select(User.username, Membership.organisation_id)
-        .join(Membership, Membership.user_id == User.id)
-        .join(Group, Group.id == Membership.group_id)
-        .join(Organisation, Organisation.id == Membership.organisation_id)
-        .where(Group.name == group, User.active.is_(True))
-    )
-    if land is not None:
-        query = query.where(Organisation.land == land)
-    rows = session.execute(query).all()
+    rows = group_holders(session, group, land)
     local = sorted({r.username for r in rows if r.organisation_id in parties})
     return local or sorted({r.username for r in rows})
 

@@ -29,7 +29,8 @@ import sqlalchemy as sa
 
 from casework.context import current_case
 from casework.deadlines import check_land
-from models import Group, Membership, Organisation, User
+from casework.directory import group_holders
+from models import Group
 
 INVOLVE_EFFECT = "involve"
 
@@ -44,17 +45,8 @@ def organisations_with_group(
     """
     if session.scalar(sa.select(Group.id).where(Group.name == group)) is None:
         raise ValueError(f"involve: unknown group {group!r}")
-    query = (
-        sa.select(Organisation.id, Organisation.name)
-        .join(Membership, Membership.organisation_id == Organisation.id)
-        .join(Group, Group.id == Membership.group_id)
-        .join(User, User.id == Membership.user_id)
-        .where(Group.name == group, User.active.is_(True))
-        .distinct()
-    )
-    if land is not None:
-        query = query.where(Organisation.land == land)
-    return sorted(((r.id, r.name) for r in session.execute(query)), key=lambda r: (r[1], r[0]))
+    organisations = {r.organisation_id: r.organisation_name for r in group_holders(session, group, land)}
+    return sorted(organisations.items(), key=lambda r: (r[1], r[0]))
 
 
 def added_parties(effects: list[dict[str, Any]]) -> list[int]:
