@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from casework.access import AccessService
+from casework.casefile.notes import NoteService
 from casework.clock import Clock
 from casework.committees import CommitteeService
 from casework.deadlines import DeadlineService
@@ -65,6 +66,8 @@ class Casework:
         self.runtime = RuntimeService(self.repository, self.engine, self.access, self.history, self.clock)
         self.tasks = TaskService(self.runtime, self.access, self.clock)
         self.designer = DesignerService(self.repository, self.clock)
+        # the case file (issue 14): notes, documents, absences, withdrawal
+        self.notes = NoteService(self.runtime, self.access, self.clock)
         self.management = ManagementService(self.clock, lease_seconds=timer_lease_seconds)
         # BPMN timers and message waits become rows after every step; the scheduler fires the rows
         self.runtime.step_listeners.append(TimerSync(self.engine))

@@ -34,6 +34,9 @@ ACTIONS = (
     "parties_added",
     "task_reminded",
     "task_escalated",
+    "note_added",
+    "document_added",
+    "instance_withdrawn",
 )
 
 

@@ -1,6 +1,7 @@
 """SQLAlchemy models, one table per module; importable without Flask app or SpiffWorkflow."""
 
 from models.calendar import HolidayOverride
+from models.case_file import Absence, CaseDocument, CaseNote
 from models.committee import Body, BodyMember
 from models.db import db
 from models.definition import ProcessDefinition
@@ -15,6 +16,9 @@ from models.timer import MessageSubscription, Timer
 from models.user import Group, Membership, User
 
 __all__ = [
+    "Absence",
+    "CaseDocument",
+    "CaseNote",
     "Body",
     "BodyMember",
     "CaseParty",

@@ -51,3 +51,5 @@ class BodyMember(db.Model):  # type: ignore[name-defined,misc]
     term_start: Mapped[date] = mapped_column(sa.Date)
     term_end: Mapped[date | None] = mapped_column(sa.Date)
     is_chair: Mapped[bool] = mapped_column(default=False)
+    # the member's named deputy (Stellvertretung): votes for the member while they are absent
+    deputy_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

@@ -45,6 +45,9 @@ class ProcessInstance(db.Model):  # type: ignore[name-defined,misc]
     parties: Mapped[list[int]] = mapped_column(JSONType, default=list)
     # head of the instance's history hash chain, so appending needs no extra read
     history_head: Mapped[str | None] = mapped_column(sa.String(64))
+    # who sees the case (the process's `visibility` property at start): "organisation" -- everyone
+    # of its organisations -- or "parties" -- only those who take part (a personnel matter)
+    visibility: Mapped[str] = mapped_column(sa.String(20), default="organisation", server_default="organisation")
 
 
 class CaseParty(db.Model):  # type: ignore[name-defined,misc]

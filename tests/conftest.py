@@ -30,6 +30,7 @@ RUNTIME_TABLES = (
     "process_drafts",
     "outbox_mails",
     "timers", "message_subscriptions",
+    "absences", "case_notes", "case_documents",
     "history_events", "task_candidates", "human_tasks", "case_parties", "process_instances",
 )
 

@@ -55,6 +55,9 @@ ACTION_LABELS = {
     "parties_added": _l("Organisations involved"),
     "task_reminded": _l("Reminder sent"),
     "task_escalated": _l("Task escalated"),
+    "note_added": _l("Note added"),
+    "document_added": _l("Document added"),
+    "instance_withdrawn": _l("Case withdrawn"),
 }
 
 # the outcomes of the processes in DOMAIN.md §4

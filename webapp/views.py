@@ -27,7 +27,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api_bp)
     from webapp import mail_admin
 
-    mail_admin.init_app(app)  # configures the outbox and reminders, registers /admin/outbox and /account
+    mail_admin.init_app(app)
+    from webapp import casefile
+
+    casefile.init_app(app)  # configures the outbox and reminders, registers /admin/outbox and /account
     app.after_request(_security_headers)
 
     @app.get("/healthz")
