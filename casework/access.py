@@ -20,6 +20,8 @@ from models import (
 )
 
 ADMIN_GROUP = "admin"
+# the visibility of a case that everyone of its organisations sees (casework.casefile.visibility)
+ORGANISATION_WIDE = "organisation"
 
 _ACTOR = (
     sa.select(
@@ -85,7 +87,10 @@ class AccessService:
         """The same rule as ``instance_visible_clause`` as a union of index lookups, for case lists
         (an OR of EXISTS would make the database test every case)."""
         parts = [
-            sa.select(ProcessInstance.id).where(ProcessInstance.organisation_id.in_(sorted(actor.organisation_ids))),
+            sa.select(ProcessInstance.id).where(
+                ProcessInstance.organisation_id.in_(sorted(actor.organisation_ids)),
+                ProcessInstance.visibility == ORGANISATION_WIDE,
+            ),
             sa.select(ProcessInstance.id).where(ProcessInstance.started_by == actor.username),
             sa.select(HumanTask.instance_id).where(HumanTask.assignee_id == actor.user_id),
             sa.select(HumanTask.instance_id).where(HumanTask.completed_by_id == actor.user_id),
@@ -96,7 +101,25 @@ class AccessService:
                 .join(TaskCandidate, TaskCandidate.task_id == HumanTask.id)
                 .where(self.candidate_clause(actor))
             )
+        supervised = self._supervised_candidates(actor)
+        if supervised is not None:
+            parts.append(
+                sa.select(HumanTask.instance_id)
+                .join(TaskCandidate, TaskCandidate.task_id == HumanTask.id)
+                .where(supervised)
+            )
         return sa.union(*parts)
+
+    def _supervised_candidates(self, actor: Actor) -> Any:
+        """SQL condition on TaskCandidate: an open task offered, in one of the actor's organisations, to
+        a group the actor supervises (the gf for hr_ba) -- supervisors take part in such a case."""
+        supervised = sorted(self.supervised_groups(actor))
+        if not supervised:
+            return None
+        return sa.and_(
+            TaskCandidate.group_id.in_(sa.select(Group.id).where(Group.name.in_(supervised))),
+            TaskCandidate.organisation_id.in_(sorted(actor.organisation_ids)),
+        )
 
     def organisation_name(self, organisation_id: int | None) -> str | None:
         """Organisation names never change under a running app often enough to re-read them per step."""
@@ -169,8 +192,9 @@ class AccessService:
         return [organisation_id, *sorted(related)], land
 
     def instance_visible_clause(self, actor: Actor) -> Any:
-        """SQL condition on ProcessInstance (DOMAIN.md §2): a case of one of the actor's organisations,
-        or one they take part in — started it, hold or completed one of its tasks, or are offered one.
+        """SQL condition on ProcessInstance (DOMAIN.md §2): a case of one of the actor's organisations
+        (unless its process is for its parties only), or one they take part in — started it, hold or
+        completed one of its tasks, are offered one, or supervise a group one is offered to.
 
         Linked organisations (a Jobcenter's Träger) only get the tasks offered to their groups: the
         Agentur's HR sees a termination case when its record task reaches them, not before.
@@ -178,7 +202,11 @@ class AccessService:
         if actor.is_admin:
             return sa.true()
         conditions = [
-            ProcessInstance.organisation_id.in_(sorted(actor.organisation_ids)),
+            # a personnel matter ("parties") is not for everyone of the organisation (issue 14 §5)
+            sa.and_(
+                ProcessInstance.organisation_id.in_(sorted(actor.organisation_ids)),
+                ProcessInstance.visibility == ORGANISATION_WIDE,
+            ),
             ProcessInstance.started_by == actor.username,
             sa.exists().where(
                 HumanTask.instance_id == ProcessInstance.id,
@@ -191,6 +219,15 @@ class AccessService:
                     HumanTask.instance_id == ProcessInstance.id,
                     HumanTask.state == "open",
                     HumanTask.id.in_(sa.select(TaskCandidate.task_id).where(self.candidate_clause(actor))),
+                )
+            )
+        supervised = self._supervised_candidates(actor)
+        if supervised is not None:
+            conditions.append(
+                sa.exists().where(
+                    HumanTask.instance_id == ProcessInstance.id,
+                    HumanTask.state == "open",
+                    HumanTask.id.in_(sa.select(TaskCandidate.task_id).where(supervised)),
                 )
             )
         return sa.or_(*conditions)

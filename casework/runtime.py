@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from casework.access import AccessService
+from casework.casefile.visibility import case_visibility, redact_ballots
 from casework.clock import Clock
 from casework.context import running_case
 from casework.deadlines import check_land
@@ -222,6 +223,7 @@ class RuntimeService:
                 "parties": parties,
                 "started_by": actor.username,
                 "started_at": now,
+                "visibility": case_visibility(model.properties),
             }
             loaded = LoadedInstance(
                 id=instance_id,
@@ -455,7 +457,7 @@ class RuntimeService:
         """
         with unit_of_work(write=False) as session:
             row = session.execute(
-                sa.select(ProcessInstance, ProcessDefinition.name, Organisation.name)
+                sa.select(ProcessInstance, ProcessDefinition.name, Organisation.name, ProcessDefinition.content_hash)
                 .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
                 .outerjoin(Organisation, Organisation.id == ProcessInstance.organisation_id)
                 .where(ProcessInstance.id == instance_id,
@@ -471,7 +473,7 @@ class RuntimeService:
             from casework.tasks import task_info  # local: tasks imports runtime
 
             open_tasks = tuple(task_info(t, assignee_names(session, tasks)) for t in tasks)
-            return instance_info(row[0], row[1], row[2], open_tasks)
+            return self._need_to_know(session, instance_info(row[0], row[1], row[2], open_tasks), row, actor)
 
     def diagram_state(self, instance_id: str, *, actor: Actor) -> DiagramState:
         """The case's diagram (its own version's BPMN) with the path done, the open tasks and the waits.
@@ -555,7 +557,7 @@ class RuntimeService:
                 sa.select(sa.func.count()).select_from(ProcessInstance).where(*conditions)
             ) or 0
             rows = session.execute(
-                sa.select(ProcessInstance, ProcessDefinition.name, Organisation.name)
+                sa.select(ProcessInstance, ProcessDefinition.name, Organisation.name, ProcessDefinition.content_hash)
                 .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
                 .outerjoin(Organisation, Organisation.id == ProcessInstance.organisation_id)
                 .where(*conditions)
@@ -563,8 +565,15 @@ class RuntimeService:
                 .limit(per_page)
                 .offset((page - 1) * per_page)
             ).all()
-            items = tuple(instance_info(r[0], r[1], r[2], ()) for r in rows)
+            items = tuple(self._need_to_know(session, instance_info(r[0], r[1], r[2], ()), r, actor) for r in rows)
         return Page(items=items, total=total, page=page, per_page=per_page)
+
+    def _need_to_know(self, session: sa.orm.Session, info: InstanceInfo, row: Any, actor: Actor) -> InstanceInfo:
+        """The case as the actor may read it: secret ballots cut to the actor's own vote."""
+        model = self.repository.cache.get(session, row[0].definition_id, row[3], row[0].process_key)
+        if not model.properties.get("secret_ballots"):
+            return info
+        return replace(info, variables=redact_ballots(info.variables, model.properties, actor))
 
     # --- helpers ---------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from casework.access import AccessService
+from casework.casefile.visibility import redact_ballots
 from casework.clock import Clock
 from casework.context import running_case
 from casework.engine import validate_form
@@ -291,7 +292,9 @@ class TaskService:
             if still_open:  # parallel branches: their rows did not change, read them
                 rows = session.scalars(sa.select(HumanTask).where(HumanTask.id.in_(still_open))).all()
                 open_tasks = tuple(task_info(t, assignee_names(session, rows)) for t in rows) + open_tasks
-            return self.runtime.info(loaded, snapshot, open_tasks)
+            info = self.runtime.info(loaded, snapshot, open_tasks)
+            # the last ballot's step tallies the vote: its answer must not show the others' votes
+            return replace(info, variables=redact_ballots(info.variables, loaded.model.properties, actor))
 
     # --- helpers ---------------------------------------------------------------------------
 

@@ -77,6 +77,8 @@ class ProcessModel:
     start_form: FormSpec
     user_tasks: dict[str, UserTaskMeta]
     files: dict[str, bytes] = field(default_factory=dict)
+    # the process's own camunda:property values (visibility, withdrawable_until, secret_ballots, ...)
+    properties: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -100,6 +102,16 @@ def _meta_from_xml(node: etree._Element, file: str) -> UserTaskMeta:
         form=read_form(node, file)[0],  # problems are reported by lint, which sees every file
         reminders=task_property(node, "reminders"),
     )
+
+
+def element_properties(node: etree._Element) -> dict[str, str]:
+    """Every ``camunda:property`` of an element itself, by name."""
+    found: dict[str, str] = {}
+    for prop in node.xpath("./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=NSMAP):
+        name = prop.get("name") or prop.get("id")
+        if name:
+            found[str(name)] = str(prop.get("value") or "")
+    return found
 
 
 def task_property(node: etree._Element, name: str) -> str | None:
@@ -326,6 +338,7 @@ def _build_model(parser: FallwerkParser, key: str, process: etree._Element, file
         starter_groups=tuple(g.strip() for g in starters.split(",") if g.strip()),
         start_form=start_form,
         user_tasks=user_tasks,
+        properties=element_properties(process),
     )
 
 

@@ -69,10 +69,14 @@ def test_appointed_by_tv_after_the_ka_proposal(api: Any) -> None:
     final = vote(api, started["id"], "tv_vote", _tv_ballots(5, 1))
     assert final["outcome"] == "appointed_by_tv"
     assert final["variables"]["appointee_name"] == "Karl Kompromiss"
-    first, second = final["variables"]["first_vote"], final["variables"]["second_vote"]
+    # the individual votes are for the TV's office (and each voter's own): issue 14 §5
+    office = api("tv.buero").get(f"/api/v1/process-instances/{started['id']}").json["variables"]
+    first, second = office["first_vote"], office["second_vote"]
     assert (first["nominee"], first["adopted"], first["counts"]) == (
         "Dr. Gerda Geschäftig", False, {"yes": 2, "no": 4, "abstain": 0})
     assert first["votes"] == _tv_ballots(2, 4)
+    last_voter = final["variables"]["second_vote"]["votes"]
+    assert len(last_voter) == 1 and final["variables"]["second_vote"]["counts"] == second["counts"]
     assert (second["nominee"], second["adopted"], second["counts"]) == (
         "Karl Kompromiss", True, {"yes": 5, "no": 1, "abstain": 0})
     assert second["votes"] == _tv_ballots(5, 1)
@@ -256,8 +260,15 @@ def test_individual_tv_votes_stay_hidden_until_the_vote_closes(api: Any) -> None
     assert form["progress"] == {"completed": 2, "total": 6}
     assert next(f for f in form["form"]["fields"] if f["name"] == "vote")["confidential"] is True
     final = vote(api, started["id"], "tv_vote", {"tv.ba1": "yes", "tv.ba3": "yes", "tv.kom2": "no", "tv.kom3": "yes"})
-    assert final["variables"]["first_vote"]["votes"] == {"tv.ba1": "yes", "tv.ba2": "no", "tv.ba3": "yes",
-                                              "tv.kom1": "yes", "tv.kom2": "no", "tv.kom3": "yes"}
+    # after the vote: the tally for all who see the case, each vote for the office and its voter only
+    assert final["variables"]["first_vote"]["votes"] == {"tv.kom3": "yes"}
+    assert case(api("tv.buero"), started["id"])["variables"]["first_vote"]["votes"] == {
+        "tv.ba1": "yes", "tv.ba2": "no", "tv.ba3": "yes", "tv.kom1": "yes", "tv.kom2": "no", "tv.kom3": "yes"}
+    member = case(api("tv.ba2"), started["id"])["variables"]["first_vote"]
+    assert member["votes"] == {"tv.ba2": "no"} and member["counts"] == {"yes": 4, "no": 2, "abstain": 0}
+    # the GF candidate's case is a personnel matter: a TV member of the Kommune's side who did not
+    # take part sees nothing, nor does an employee of the Jobcenter
+    assert api("mitarbeiterin").get(f"/api/v1/process-instances/{started['id']}").status_code == 404
 
 
 def test_a_second_tie_after_the_proposal_ends_in_rotation(api: Any) -> None:

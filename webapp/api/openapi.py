@@ -561,6 +561,9 @@ def paths() -> dict[str, dict[str, Any]]:
     result.update(deadline_paths(p))
     result.update(message_paths(p))
     result.update(diagram_paths(p))
+    from webapp.api.casefile_openapi import casefile_paths  # local: it extends this module's tables
+
+    result.update(casefile_paths(p))
     return result
 
 
