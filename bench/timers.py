@@ -81,7 +81,7 @@ def query_plan(conn: sa.Connection, statement: Any) -> list[str]:
 
 def run(name: str, url: str, args: argparse.Namespace) -> None:
     from casework.clock import Clock, FrozenClock
-    from casework.management import due_timers_query
+    from casework.time.management import due_timers_query
     from models import db
 
     clock = FrozenClock(NOW)

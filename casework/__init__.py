@@ -1,32 +1,43 @@
 """The engine service layer: services over SpiffWorkflow and the database, free of HTTP.
 
-``Casework`` bundles the services, built once per app (Camunda's ProcessEngineServices).
+``Casework`` bundles the services, built once per app (Camunda's ProcessEngineServices); it is the
+one entry for ``webapp``. The rooms, from the top (each may import only those below it; contracts
+in pyproject.toml, docs/architecture.md):
+
+- ``helpers`` (the general script helpers), ``demo`` (the demo world)
+- ``governance/`` (committees, votes, legal parameters) | ``designer/`` (drafts, versions, diff) |
+  ``casefile/`` (notes and the rest of the case file)
+- ``time/`` (deadlines, holidays, due timers, BPMN timers, reminders)
+- ``mail/`` (outbox, SMTP)
+- ``cases/`` (repository, runtime, steps, tasks, history, access, directory, parties, messages)
+- ``engine/`` (the SpiffWorkflow adapter)
+- base modules: ``errors``, ``records``, ``unit_of_work``, ``clock``, ``context``, ``dates``
 """
 
 from __future__ import annotations
 
-from casework.access import AccessService
 from casework.casefile.notes import NoteService
+from casework.cases.access import AccessService
+from casework.cases.directory import DirectoryService
+from casework.cases.history import HistoryService
+from casework.cases.parties import build_party_helpers
+from casework.cases.repository import RepositoryService, SpecCache
+from casework.cases.runtime import RuntimeService
+from casework.cases.tasks import TaskService
 from casework.clock import Clock
-from casework.committees import CommitteeService
-from casework.deadlines import DeadlineService
 from casework.designer import DesignerService
-from casework.directory import DirectoryService
 from casework.engine import Engine
-from casework.governance_helpers import build_governance_helpers
+from casework.governance.committees import CommitteeService
+from casework.governance.helpers import build_governance_helpers
+from casework.governance.legal import LegalParameterService
 from casework.helpers import build_helpers
-from casework.history import HistoryService
-from casework.holidays import HolidayService
-from casework.legal import LegalParameterService
-from casework.mail import OutboxService, build_mail_helpers
-from casework.management import DEFAULT_LEASE_SECONDS, ManagementService
-from casework.parties import build_party_helpers
-from casework.reminders import REMINDER_KINDS, ReminderService
-from casework.repository import RepositoryService, SpecCache
-from casework.runtime import RuntimeService
-from casework.tasks import TaskService
-from casework.timers import BPMN as BPMN_TIMER
-from casework.timers import BpmnTimers, TimerSync
+from casework.mail.outbox import OutboxService, build_mail_helpers
+from casework.time.deadlines import DeadlineService
+from casework.time.holidays import HolidayService
+from casework.time.management import DEFAULT_LEASE_SECONDS, ManagementService
+from casework.time.reminders import REMINDER_KINDS, ReminderService, check_policy
+from casework.time.timers import BPMN as BPMN_TIMER
+from casework.time.timers import BpmnTimers, TimerSync
 
 
 class Casework:
@@ -62,7 +73,7 @@ class Casework:
             lock_seconds=login_lock_seconds,
         )
         self.history = HistoryService()
-        self.repository = RepositoryService(SpecCache(), self.clock)
+        self.repository = RepositoryService(SpecCache(), self.clock, {"reminders": check_policy})
         self.runtime = RuntimeService(self.repository, self.engine, self.access, self.history, self.clock)
         self.tasks = TaskService(self.runtime, self.access, self.clock)
         self.designer = DesignerService(self.repository, self.clock)

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 class CaseContext:
     """The case an engine call runs for; ``effects`` collects what scripts ask to send.
 
-    ``parties`` grows when a script calls ``involve(...)`` (casework.parties), so the helpers run
+    ``parties`` grows when a script calls ``involve(...)`` (casework.cases.parties), so the helpers run
     later in the same call see the new organisations; the ``involve`` effect carries them to
     ``RuntimeService.persist``, which stores them.
     """

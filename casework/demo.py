@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from casework.committees import CommitteeService, seed_demo_committees
-from casework.directory import DirectoryService
+from casework.cases.directory import DirectoryService
+from casework.governance.committees import CommitteeService, seed_demo_committees
 
 DEMO_PASSWORD = "demo"
 

@@ -16,17 +16,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from casework.cases.directory import group_holders
 from casework.clock import Clock
 from casework.context import current_case, running_case
 
-# The date arithmetic lives in the deadline calculator (casework.deadlines); helpers delegate to it.
-from casework.deadlines import check_land as _check_land
-from casework.deadlines import is_working_day, months_later, parse_date, working_days_later
-from casework.directory import group_holders
-from casework.legal import shipped_law_helpers
+# The date arithmetic lives in casework.dates; helpers delegate to it.
+from casework.dates import check_land as _check_land
+from casework.dates import months_later, parse_date, working_days_later
+from casework.governance.legal import shipped_law_helpers
 
-__all__ = ["build_helpers", "collect_effects", "is_working_day", "months_later", "parse_date",
-           "working_days_later"]
+__all__ = ["build_helpers", "collect_effects"]
 
 
 def collect_effects() -> AbstractContextManager[list[dict[str, Any]]]:

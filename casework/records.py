@@ -133,7 +133,7 @@ class TaskInfo:
     case_title: str | None = None
     # (done, of) over the instances of a multi-instance task: "3 of 6 have voted", not who voted what
     progress: tuple[int, int] | None = None
-    # when the task was escalated as overdue (casework/reminders.py)
+    # when the task was escalated as overdue (casework/time/reminders.py)
     escalated_at: datetime | None = None
 
 

@@ -44,7 +44,7 @@ SESSION_COOKIE_SECURE = False
 # CSRF tokens stay valid for the whole session (forms may be open for a long time).
 WTF_CSRF_TIME_LIMIT = None
 
-# --- E-mail (casework/mail.py: an outbox delivered by the scheduler, each mail exactly once) ---
+# --- E-mail (casework/mail/outbox.py: an outbox delivered by the scheduler, each mail exactly once) ---
 # SMTP server; MAIL_TLS is "none", "starttls" (usually port 587) or "ssl" (implicit TLS, port 465).
 MAIL_HOST = "127.0.0.1"
 MAIL_PORT = 25

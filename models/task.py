@@ -40,7 +40,7 @@ class HumanTask(db.Model):  # type: ignore[name-defined,misc]
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    # the last reminder and the escalation of an overdue task (casework/reminders.py)
+    # the last reminder and the escalation of an overdue task (casework/time/reminders.py)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # the task's input data, for the task page; deferred so inbox queries never read it

@@ -36,7 +36,7 @@ STATUS_LABELS = {
     "terminated": _l("terminated"),
 }
 
-# one label per action of casework.history.ACTIONS
+# one label per action of casework.cases.history.ACTIONS
 ACTION_LABELS = {
     "instance_started": _l("Case started"),
     "instance_completed": _l("Case completed"),
@@ -90,11 +90,11 @@ VARIABLE_LABELS = {
     "error": _l("Message"),
     "assignee": _l("Assigned to"),
     "recipients": _l("Recipients"),
-    # parties_added (involve(), casework/parties.py; German: process_conflict_gf.po)
+    # parties_added (involve(), casework/cases/parties.py; German: process_conflict_gf.po)
     "group": _l("Group"),
     "organisations": _l("Organisations"),
     "organisation_ids": _l("Organisation numbers"),
-    # task_reminded / task_escalated (casework/reminders.py)
+    # task_reminded / task_escalated (casework/time/reminders.py)
     "step": _l("Reminder"),
     "groups": _l("Groups"),
     "subject": _l("Subject"),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from casework.cases.history import PendingEvent, chain, write_events
+from casework.cases.runtime import RuntimeService
 from casework.errors import Conflict, NotFound
-from casework.history import PendingEvent, chain, write_events
-from casework.runtime import RuntimeService
 from casework.unit_of_work import after_commit
 from models import ProcessInstance
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from casework.access import AccessService
 from casework.casefile.chain import append_events
 from casework.casefile.records import NoteInfo
+from casework.cases.access import AccessService
+from casework.cases.history import PendingEvent
+from casework.cases.runtime import RuntimeService
 from casework.clock import Clock
 from casework.errors import NotFound, ValidationFailed
-from casework.history import PendingEvent
 from casework.records import Actor
-from casework.runtime import RuntimeService
 from casework.unit_of_work import unit_of_work
 from models import CaseNote, HumanTask, User
 

@@ -4,6 +4,9 @@ Drafts (a file as last saved, not deployed), the deploy check without deploying,
 edited file, the versions of a process with their running cases, a version's XML, the difference
 between two versions, a template for new processes and the export of deployed files back to disk.
 Deploying itself stays with :class:`RepositoryService`, so there is one deploy path.
+
+May import: ``casework.cases`` (the repository), ``casework.engine`` (XML and lint) and the base
+modules. Independent of governance, time and mail.
 """
 
 from __future__ import annotations
@@ -17,12 +20,12 @@ import sqlalchemy as sa
 from lxml import etree
 from sqlalchemy.exc import IntegrityError
 
+from casework.cases.repository import DEPLOYER_GROUPS, RepositoryService
 from casework.clock import Clock
 from casework.engine.lint import designer_hints
 from casework.engine.xmlsafe import MAX_FILE_BYTES, NSMAP, UnsafeXml, parse_xml
 from casework.errors import Conflict, Forbidden, NotFound, Problem, ValidationFailed
 from casework.records import Actor, DefinitionInfo
-from casework.repository import DEPLOYER_GROUPS, RepositoryService
 from casework.unit_of_work import unit_of_work
 from models import ProcessDefinition, ProcessDraft, ProcessInstance
 

@@ -2,9 +2,14 @@
 
 Services deploy with :func:`parse_deployment`, cache specs with :func:`load_model`, run instances
 through one :class:`Engine`, and validate form input with :func:`validate_form`.
+
+May import: SpiffWorkflow, lxml, RestrictedPython and the base modules (errors, records, clock,
+dates) — nothing above it. What a capability above must add (the reminder policy's check, the
+script helpers) is handed in as data: ``parse_deployment(..., property_checks=...)``, ``Engine(helpers)``.
 """
 
 from .forms import validate_form
+from .lint import PropertyCheck
 from .parser import ParsedDeployment, ProcessModel, UserTaskMeta, load_model, parse_deployment
 from .runner import Assignment, Engine, ReadyTask, Snapshot, Workflow
 
@@ -13,6 +18,7 @@ __all__ = [
     "Engine",
     "ParsedDeployment",
     "ProcessModel",
+    "PropertyCheck",
     "ReadyTask",
     "Snapshot",
     "UserTaskMeta",

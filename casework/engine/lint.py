@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 
 from lxml import etree
@@ -19,7 +19,7 @@ from casework.errors import Problem
 from .forms import read_form
 from .scripting import compile_problem, is_expression, normalise_script, unwrap_expression
 from .timing import resolve_due, timer_value_problem
-from .xmlsafe import BPMN_NS, CAMUNDA_NS, NSMAP, camunda_attr, local_name, namespace
+from .xmlsafe import BPMN_NS, CAMUNDA_NS, NSMAP, camunda_attr, local_name, namespace, task_property
 
 ASSIGNMENT_ATTRS = ("candidateGroups", "assignee", "dueDate", "priority")
 HUMAN_TASKS = ("userTask", "manualTask")
@@ -60,6 +60,13 @@ LOOP_WARNING = (
 )
 
 
+# A check of a user task's ``camunda:property`` that a capability above the engine owns (the reminder
+# policy belongs to casework.time.reminders): handed in as data, so the engine imports nothing above
+# it. Given the value and the task's camunda attributes (dueDate, ...), it returns (severity, message)
+# pairs; the lint adds the file and the element.
+PropertyCheck = Callable[[str, Mapping[str, str]], list[tuple[str, str]]]
+
+
 def executable_processes(root: etree._Element) -> list[etree._Element]:
     """Top-level processes SpiffWorkflow will run (a missing isExecutable counts as executable)."""
     return [
@@ -67,7 +74,9 @@ def executable_processes(root: etree._Element) -> list[etree._Element]:
     ]
 
 
-def lint_bpmn(root: etree._Element, file: str) -> list[Problem]:
+def lint_bpmn(
+    root: etree._Element, file: str, property_checks: Mapping[str, PropertyCheck] | None = None
+) -> list[Problem]:
     """Every problem in one BPMN document, errors and warnings."""
     problems: list[Problem] = []
     processes = root.xpath("./bpmn:process", namespaces=NSMAP)
@@ -76,11 +85,13 @@ def lint_bpmn(root: etree._Element, file: str) -> list[Problem]:
             Problem(file, None, 'the file has no executable process (isExecutable="true")', "warning")
         )
     for process in processes:
-        problems.extend(_lint_process(process, file))
+        problems.extend(_lint_process(process, file, property_checks or {}))
     return problems
 
 
-def _lint_process(process: etree._Element, file: str) -> list[Problem]:
+def _lint_process(
+    process: etree._Element, file: str, property_checks: Mapping[str, PropertyCheck]
+) -> list[Problem]:
     problems: list[Problem] = []
     pid = process.get("id")
     if process.get("isExecutable", "true") == "true" and not camunda_attr(process, "candidateStarterGroups"):
@@ -97,6 +108,8 @@ def _lint_process(process: etree._Element, file: str) -> list[Problem]:
         checker = _CHECKS.get(name)
         if checker is not None:
             problems.extend(checker(element, file))
+        if name in _HUMAN_TASKS:
+            problems.extend(_check_properties(element, file, property_checks))
         problems.extend(_check_generated_id(element, file))
     for scope in [process, *process.iter(f"{{{BPMN_NS}}}subProcess", f"{{{BPMN_NS}}}transaction")]:
         problems.extend(_loop_warnings(scope, file))
@@ -162,25 +175,25 @@ def _check_human_task(task: etree._Element, file: str) -> list[Problem]:
         elif attr == "priority" and not value.lstrip("+-").isdigit():
             problems.append(_problem(task, file, f"camunda:priority must be a whole number, got '{value}'"))
     problems.extend(read_form(task, file)[1])
-    problems.extend(_check_reminders(task, file))
     return problems
 
 
-def _check_reminders(task: etree._Element, file: str) -> list[Problem]:
-    from casework.reminders import parse_policy  # local: reminders imports the service layer
-
-    from .parser import task_property  # local: the parser imports this module
-
-    policy = task_property(task, "reminders")
-    if policy is None:
-        return []
-    try:
-        parse_policy(policy)
-    except ValueError as exc:
-        return [_problem(task, file, str(exc))]
-    if not camunda_attr(task, "dueDate") and policy.strip() != "none":
-        return [_problem(task, file, "reminders without camunda:dueDate are never sent", "warning")]
-    return []
+def _check_properties(
+    task: etree._Element, file: str, property_checks: Mapping[str, PropertyCheck]
+) -> list[Problem]:
+    problems: list[Problem] = []
+    prefix = f"{{{CAMUNDA_NS}}}"
+    for name, check in property_checks.items():
+        value = task_property(task, name)
+        if value is None:
+            continue
+        attributes = {
+            str(k)[len(prefix):]: str(v).strip()
+            for k, v in task.attrib.items()
+            if str(k).startswith(prefix) and str(v).strip()
+        }
+        problems.extend(_problem(task, file, message, severity) for severity, message in check(value, attributes))
+    return problems
 
 
 def designer_hints(root: etree._Element, file: str) -> list[Problem]:
@@ -309,6 +322,7 @@ def _check_business_rule(task: etree._Element, file: str) -> list[Problem]:
     return [_problem(task, file, "a business rule task needs camunda:decisionRef (the DMN decision id)")]
 
 
+_HUMAN_TASKS = ("userTask", "manualTask")
 _CHECKS = {
     "userTask": _check_human_task,
     "manualTask": _check_human_task,

@@ -32,7 +32,7 @@ from casework.errors import DefinitionInvalid, Problem
 from casework.records import FormSpec
 
 from .forms import read_form
-from .lint import executable_processes, lint_bpmn
+from .lint import PropertyCheck, executable_processes, lint_bpmn
 from .schema import schema_problems
 from .xmlsafe import (
     BPMN_NS,
@@ -43,6 +43,7 @@ from .xmlsafe import (
     local_name,
     namespace,
     parse_xml,
+    task_property,
 )
 
 # Attribute under which our parser stores a human task's UserTaskMeta on the SpiffWorkflow spec.
@@ -112,14 +113,6 @@ def element_properties(node: etree._Element) -> dict[str, str]:
         if name:
             found[str(name)] = str(prop.get("value") or "")
     return found
-
-
-def task_property(node: etree._Element, name: str) -> str | None:
-    """A ``camunda:property`` of the task itself (not of a form field); Camunda Modeler may write ``id``."""
-    for prop in node.xpath("./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=NSMAP):
-        if (prop.get("name") or prop.get("id")) == name:
-            return str(prop.get("value") or "")
-    return None
 
 
 class _StandardMultiInstance:
@@ -224,11 +217,17 @@ def _add_to_parser(parser: FallwerkParser, doc: _Document) -> None:
         parser.add_dmn_xml(doc.root, doc.file)
 
 
-def parse_deployment(files: dict[str, bytes], existing: dict[str, bytes] | None = None) -> ParsedDeployment:
+def parse_deployment(
+    files: dict[str, bytes],
+    existing: dict[str, bytes] | None = None,
+    property_checks: Mapping[str, PropertyCheck] | None = None,
+) -> ParsedDeployment:
     """Validate and parse an upload; nothing is returned unless every file is free of errors.
 
     ``existing`` holds already deployed files the upload may call or use (called processes, DMN);
     they are trusted, not linted, and replaced by an uploaded file with the same name or ids.
+    ``property_checks`` check the user tasks' ``camunda:property`` values that capabilities above
+    the engine own (the reminder policy), by property name.
 
     Raises:
         DefinitionInvalid: listing every problem found (errors and warnings).
@@ -244,7 +243,7 @@ def parse_deployment(files: dict[str, bytes], existing: dict[str, bytes] | None 
         xsd = schema_problems(doc.root, file)
         problems.extend(xsd)
         if doc.kind == "bpmn":
-            problems.extend(lint_bpmn(doc.root, file))
+            problems.extend(lint_bpmn(doc.root, file, property_checks or {}))
         if not xsd:  # SpiffWorkflow's parser may fail in obscure ways on schema-invalid XML
             docs.append(doc)
     context = _existing_documents(existing or {}, files, docs)

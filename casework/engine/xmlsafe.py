@@ -97,3 +97,11 @@ def nearest_id(element: etree._Element | None) -> str | None:
             return str(ident)
         element = element.getparent()
     return None
+
+
+def task_property(node: etree._Element, name: str) -> str | None:
+    """A ``camunda:property`` of the task itself (not of a form field); Camunda Modeler may write ``id``."""
+    for prop in node.xpath("./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=NSMAP):
+        if (prop.get("name") or prop.get("id")) == name:
+            return str(prop.get("value") or "")
+    return None

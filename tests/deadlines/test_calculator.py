@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from casework.deadlines import Period, calculate, notification_day
+from casework.dates import Period
+from casework.time.deadlines import calculate, notification_day
 
 
 def calc(event: str, period: str, land: str = "NW", kind: str = "deadline", **kw: Any) -> Any:

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from casework.errors import Forbidden, NotFound, ValidationFailed
+from casework.governance.legal import SEED
 from casework.helpers import collect_effects
-from casework.legal import SEED
 from models import LegalParameter, db
 from tests.factories import deploy_fixture
 

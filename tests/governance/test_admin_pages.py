@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from casework.committees import BodyInfo
+from casework.governance.committees import BodyInfo
 from models import User, db
 
 # Web tests read the services in their own short app context: a context held open across test

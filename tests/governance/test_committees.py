@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from casework import Casework
-from casework.committees import BodyInfo, NewMember, elected_term_limit, rotation_period
 from casework.errors import Forbidden, NotFound, ValidationFailed
+from casework.governance.committees import BodyInfo, NewMember, elected_term_limit, rotation_period
 from tests.factories import deploy_fixture
 
 
@@ -252,7 +252,7 @@ def test_create_body_validates_as_a_whole(casework: Casework, actor: Any, restor
 
 
 def test_seeding_the_demo_committees_again_changes_nothing(casework: Casework, actor: Any) -> None:
-    from casework.committees import seed_demo_committees
+    from casework.governance.committees import seed_demo_committees
     from models import Organisation, db
 
     before = casework.committees.list_bodies(actor=actor("admin"))

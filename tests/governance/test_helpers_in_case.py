@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from casework import Casework
-from casework.committees import NewMember
 from casework.context import running_case
 from casework.errors import Conflict, NotFound
-from casework.governance_helpers import build_governance_helpers
+from casework.governance.committees import NewMember
+from casework.governance.helpers import build_governance_helpers
 from tests.factories import deploy_fixture
 
 TV = ["tv.ba1", "tv.ba2", "tv.ba3", "tv.kom1", "tv.kom2", "tv.kom3"]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from casework.votes import council_tally, tally, two_thirds_of
+from casework.governance.votes import council_tally, tally, two_thirds_of
 
 MEMBERS = ("tv.ba1", "tv.ba2", "tv.ba3", "tv.kom1", "tv.kom2", "tv.kom3")
 # the chair is one of the voters, someone who did not vote, or nobody named

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from casework import Casework
 from casework.errors import DefinitionInvalid
-from casework.reminders import Offset, ReminderPolicy, parse_policy, plan_steps
+from casework.time.reminders import Offset, ReminderPolicy, parse_policy, plan_steps
 from models import HumanTask, Timer, db
 from tests.factories import only_task, start_termination
 from tests.mail.conftest import SmtpServer, body

@@ -1,8 +1,8 @@
-"""involve(group, land): a running case brings further organisations in (casework/parties.py).
+"""involve(group, land): a running case brings further organisations in (casework/cases/parties.py).
 
 A probe process runs SCRIPT_ONE, opens task ``one``, runs SCRIPT_TWO and opens task ``two``; each
 test fills in the scripts and the tasks' groups. Also: assignment expressions (``${...}`` in
-``camunda:assignee`` and friends) run in the case's context (casework/sync.py).
+``camunda:assignee`` and friends) run in the case's context (casework/cases/sync.py).
 """
 
 from __future__ import annotations
@@ -179,7 +179,7 @@ def test_assignment_expressions_run_in_the_case(casework: Any, actor: Any) -> No
 
 
 def test_involve_outside_a_case_does_nothing(app: Any) -> None:
-    from casework.parties import build_party_helpers
+    from casework.cases.parties import build_party_helpers
 
     # a dry run or the designer's check: no case, no directory, nothing involved
     assert build_party_helpers()["involve"]("bmas") == []

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from casework import Casework
 from casework.errors import Conflict
-from casework.management import ManagementService
+from casework.time.management import ManagementService
 from models import HistoryEvent, HumanTask, Timer, db
 from tests.factories import deploy_fixture
 from tests.timers.probe import EFFECT, PROBE, effects_per_source, insert_due, make_handler

@@ -9,7 +9,7 @@ from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from casework.committees import ALLOWED_SIDES, BodyInfo, NewMember
+from casework.governance.committees import ALLOWED_SIDES, BodyInfo, NewMember
 from webapp.forms import BaseForm, GermanDateField, InputRequired
 
 KIND_LABELS = {

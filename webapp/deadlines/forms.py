@@ -11,8 +11,8 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from casework.deadlines import LAENDER, LAND_NAMES
-from casework.holidays import OrganisationChoice
+from casework.dates import LAENDER, LAND_NAMES
+from casework.time.holidays import OrganisationChoice
 from webapp.forms import BaseForm, GermanDateField, InputRequired
 
 PERIOD_CHOICES = [

@@ -10,7 +10,7 @@ from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from casework.deadlines import LAND_NAMES, Period
+from casework.dates import LAND_NAMES, Period
 from casework.errors import ValidationFailed
 from webapp.common import actor, services
 from webapp.deadlines import bp

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from casework.access import AccessService
+from casework.cases.access import AccessService
 from casework.clock import Clock
 from casework.records import Actor
 from casework.unit_of_work import unit_of_work

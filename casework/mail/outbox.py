@@ -45,7 +45,7 @@ from models import Group, Membership, OutboxMail, ProcessDefinition, ProcessInst
 from models.outbox import MAIL_STATUSES
 
 if TYPE_CHECKING:
-    from casework.runtime import StepWritten
+    from casework.cases.steps import StepWritten
 
 log = logging.getLogger(__name__)
 

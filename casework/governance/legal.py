@@ -18,9 +18,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from casework.context import current_case
-from casework.deadlines import LAENDER, DeadlineService, parse_date, reading_session
+from casework.dates import LAENDER, parse_date
 from casework.errors import Forbidden, NotFound, ValidationFailed
 from casework.records import Actor
+from casework.time.deadlines import DeadlineService, reading_session
 from casework.unit_of_work import unit_of_work
 from models import LegalParameter
 

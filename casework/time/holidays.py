@@ -1,6 +1,6 @@
 """Municipal holidays: the days an organisation observes beyond its Land's (e.g. 8 August in Augsburg).
 
-The deadline calculator (casework.deadlines) reads them for an organisation; admins keep them here.
+The deadline calculator (casework.time.deadlines) reads them for an organisation; admins keep them here.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from casework.deadlines import LAENDER, organisation_id_of, parse_date, parse_field
+from casework.dates import LAENDER, parse_date
 from casework.errors import Forbidden, NotFound, ValidationFailed
 from casework.records import Actor
+from casework.time.deadlines import organisation_id_of, parse_field
 from casework.unit_of_work import unit_of_work
 from models import HolidayOverride, Organisation
 

@@ -1,8 +1,8 @@
 """ManagementService: health of the engine, due timers and the scheduler's periodic jobs.
 
 Timers are rows (``models.timer.Timer``); what a row does when due is its kind's handler
-(``register_timer_handler``: "bpmn" from casework.timers, "reminder"/"escalation" from
-casework.reminders). ``fire_due`` claims due rows with a lease, then fires them in small batches,
+(``register_timer_handler``: "bpmn" from casework.time.timers, "reminder"/"escalation" from
+casework.time.reminders). ``fire_due`` claims due rows with a lease, then fires them in small batches,
 each handler's effect in the same transaction that marks its row fired. So a timer's effect
 happens exactly once even with several schedulers: a row is claimed by one scheduler at a time
 (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite serializes writers with ``BEGIN IMMEDIATE``),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from casework.clock import Clock
-from casework.engine import ParsedDeployment, ProcessModel, load_model, parse_deployment
+from casework.engine import ParsedDeployment, ProcessModel, PropertyCheck, load_model, parse_deployment
 from casework.errors import Conflict, DefinitionInvalid, Forbidden, NotFound, Problem
 from casework.records import Actor, DefinitionInfo, FormField
 from casework.unit_of_work import unit_of_work
@@ -81,9 +82,13 @@ def content_hash(files: dict[str, bytes]) -> str:
 class RepositoryService:
     """Deploy, list and read process definitions."""
 
-    def __init__(self, cache: SpecCache, clock: Clock) -> None:
+    def __init__(
+        self, cache: SpecCache, clock: Clock, property_checks: Mapping[str, PropertyCheck] | None = None
+    ) -> None:
         self.cache = cache
         self.clock = clock
+        # checks of task properties that capabilities above the cases own (the reminder policy)
+        self.property_checks = dict(property_checks or {})
 
     def deploy(
         self, files: dict[str, bytes], *, actor: Actor | None
@@ -131,7 +136,7 @@ class RepositoryService:
             DefinitionInvalid: any file has any error.
         """
         existing = self._latest_files(session, exclude=set(files))
-        parsed = parse_deployment(files, existing)
+        parsed = parse_deployment(files, existing, self.property_checks)
         return parsed, parsed.warnings + self._unknown_groups(session, parsed.processes)
 
     def deploy_directory(self, path: Path) -> list[tuple[DefinitionInfo, bool]]:

@@ -17,11 +17,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from casework.cases.history import PendingEvent, chain, write_events
+from casework.cases.runtime import RuntimeService
+from casework.cases.steps import StepWritten
 from casework.context import running_case
 from casework.engine import Engine
-from casework.history import PendingEvent, chain, write_events
-from casework.management import TimerNotDue
-from casework.runtime import RuntimeService, StepWritten
+from casework.time.management import TimerNotDue
 from casework.unit_of_work import after_commit
 from models import MessageSubscription, ProcessInstance, Timer
 

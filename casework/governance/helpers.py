@@ -16,10 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from casework.clock import Clock
-from casework.committees import chair_on, current_seats, rotation_period
 from casework.context import current_case
-from casework.helpers import parse_date
-from casework.votes import council_tally, tally
+from casework.dates import parse_date
+from casework.governance.committees import chair_on, current_seats, rotation_period
+from casework.governance.votes import council_tally, tally
 from models import Body, Organisation
 
 BODY_NAMES = {

@@ -7,19 +7,35 @@ visible the answer is NotFound.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
+from casework.cases.access import AccessService
+from casework.cases.history import PendingEvent
+from casework.cases.steps import LoadedInstance
+from casework.clock import Clock
 from casework.context import running_case
+from casework.engine import Engine
 from casework.errors import NotFound, ValidationFailed
-from casework.history import PendingEvent
 from casework.records import Actor
 from casework.unit_of_work import unit_of_work
 from models import MessageSubscription
 
-if TYPE_CHECKING:
-    from casework.runtime import RuntimeService
+
+class Runtime(Protocol):
+    """What delivering needs of ``RuntimeService``, which calls this module (so it cannot import it)."""
+
+    access: AccessService
+    clock: Clock
+    engine: Engine
+
+    def load(self, session: sa.orm.Session, instance_id: str) -> LoadedInstance: ...
+
+    def persist(
+        self, session: sa.orm.Session, loaded: LoadedInstance, *, actor: Actor | None,
+        effects: list[dict[str, Any]],
+    ) -> Any: ...
 
 MAX_NAME = 200
 MAX_KEY = 400
@@ -42,7 +58,7 @@ def _validated(name: Any, correlation_key: Any, payload: Any) -> tuple[str, str 
 
 
 def correlate_message(
-    runtime: RuntimeService, name: Any, correlation_key: Any, payload: Any, *, actor: Actor
+    runtime: Runtime, name: Any, correlation_key: Any, payload: Any, *, actor: Actor
 ) -> list[str]:
     """Deliver the message to every visible case waiting for ``name`` with ``correlation_key``
     (a case that expects no key waits for ``correlation_key`` None); all of them in one unit of work.

@@ -21,18 +21,18 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from casework.cases.history import PendingEvent, chain, write_events
 from casework.clock import LEGAL_TZ, Clock
+from casework.dates import working_days_later
 from casework.errors import Conflict
-from casework.helpers import working_days_later
-from casework.history import PendingEvent, chain, write_events
-from casework.mail import (
+from casework.mail.outbox import (
     MAILS,
     MailContent,
     OutboxService,
@@ -49,7 +49,8 @@ from casework.unit_of_work import after_commit, unit_of_work
 from models import Group, HumanTask, ProcessInstance, Timer, User
 
 if TYPE_CHECKING:
-    from casework.runtime import RuntimeService, StepWritten
+    from casework.cases.runtime import RuntimeService
+    from casework.cases.steps import StepWritten
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +128,18 @@ def parse_policy(text: str) -> ReminderPolicy:
     if escalate_to and escalate is None:
         raise ValueError("reminder policy: 'escalate_to' needs an 'escalate=<offset>' item")
     return ReminderPolicy(tuple(before), on_due, escalate, escalate_to)
+
+
+def check_policy(value: str, attributes: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The deploy-time check of a user task's ``reminders`` property, handed to the engine's lint
+    (casework.engine.lint.PropertyCheck): (severity, message) pairs."""
+    try:
+        parse_policy(value)
+    except ValueError as exc:
+        return [("error", str(exc))]
+    if not attributes.get("dueDate") and value.strip() != "none":
+        return [("warning", "reminders without camunda:dueDate are never sent")]
+    return []
 
 
 def _offset(item: str, value: str) -> Offset:

@@ -7,22 +7,19 @@ the instance's compare-and-set update.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
-from casework.access import AccessService
+from casework.cases.access import AccessService
+from casework.cases.history import PendingEvent
+from casework.cases.steps import LoadedInstance, TaskPlan
 from casework.context import running_case
 from casework.engine import Assignment, Engine, ReadyTask, Snapshot
 from casework.errors import ScriptFailed
-from casework.history import PendingEvent
 from casework.records import TaskInfo
 from models import HumanTask, TaskCandidate, User
-
-if TYPE_CHECKING:
-    from casework.runtime import LoadedInstance
 
 TASKS = HumanTask.__table__
 CANDIDATES = TaskCandidate.__table__
@@ -41,18 +38,6 @@ _CANCEL_TASK = (
 )
 _INSERT_TASKS = sa.insert(TASKS)
 _INSERT_CANDIDATES = sa.insert(CANDIDATES)
-
-
-@dataclass
-class TaskPlan:
-    """The task-row changes of one step."""
-
-    events: list[PendingEvent] = field(default_factory=list)
-    completed: dict[str, int] = field(default_factory=dict)
-    cancelled: list[str] = field(default_factory=list)
-    new_rows: list[dict[str, Any]] = field(default_factory=list)
-    candidate_rows: list[dict[str, Any]] = field(default_factory=list)
-    new_tasks: list[TaskInfo] = field(default_factory=list)
 
 
 def plan_tasks(

@@ -27,9 +27,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from casework.cases.directory import group_holders
 from casework.context import current_case
-from casework.deadlines import check_land
-from casework.directory import group_holders
+from casework.dates import check_land
 from models import Group
 
 INVOLVE_EFFECT = "involve"

@@ -8,15 +8,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from casework.access import AccessService
-from casework.casefile.visibility import redact_ballots
+from casework.cases.access import AccessService
+from casework.cases.history import PendingEvent, chain, write_events
+from casework.cases.rows import assignee_names, page_window, task_info
+from casework.cases.runtime import RuntimeService
+from casework.cases.visibility import redact_ballots
 from casework.clock import Clock
 from casework.context import running_case
 from casework.engine import validate_form
 from casework.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from casework.history import PendingEvent, chain, write_events
 from casework.records import Actor, Page, TaskInfo
-from casework.runtime import RuntimeService, assignee_names, page_window
 from casework.unit_of_work import after_commit, unit_of_work
 from models import HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate, User
 
@@ -411,34 +412,3 @@ def _recordable(meta: Any, clean: dict[str, Any]) -> dict[str, Any]:
 
 def _event(task: Any, now: datetime, actor: Actor, action: str, data: dict[str, Any] | None = None) -> PendingEvent:
     return PendingEvent(now, actor.username, action, task.id, task.bpmn_id, task.title, data)
-
-
-def task_info(
-    task: Any,
-    names: dict[int, str],
-    *,
-    form: Any = None,
-    form_values: dict[str, Any] | None = None,
-    documentation: str | None = None,
-) -> TaskInfo:
-    return TaskInfo(
-        id=task.id,
-        name=task.bpmn_id,
-        title=task.title,
-        process_instance_id=task.instance_id,
-        process_key=task.process_key,
-        business_key=task.business_key,
-        assignee=names.get(task.assignee_id) if task.assignee_id else None,
-        candidate_groups=tuple(task.candidate_groups or ()),
-        created_at=task.created_at,
-        due_at=task.due_at,
-        priority=task.priority,
-        state=task.state,
-        completed_at=task.completed_at,
-        completed_by=names.get(task.completed_by_id) if task.completed_by_id else None,
-        claimed_at=task.claimed_at,
-        escalated_at=task.escalated_at,
-        documentation=documentation,
-        form=form,
-        form_values=form_values,
-    )

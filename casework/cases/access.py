@@ -20,7 +20,7 @@ from models import (
 )
 
 ADMIN_GROUP = "admin"
-# the visibility of a case that everyone of its organisations sees (casework.casefile.visibility)
+# the visibility of a case that everyone of its organisations sees (casework.cases.visibility)
 ORGANISATION_WIDE = "organisation"
 
 _ACTOR = (
@@ -178,7 +178,7 @@ class AccessService:
         Parties are the owning organisation, the ones linked to it and theirs in turn (two hops): a
         case the Agentur starts for a Jobcenter's staff reaches the Kreis's HR through the Jobcenter.
         Tasks are offered to the candidate groups' members in these organisations. A running case
-        adds further ones with the script helper ``involve`` (casework.parties).
+        adds further ones with the script helper ``involve`` (casework.cases.parties).
         """
         if organisation_id is None:
             return [], None

@@ -1,7 +1,7 @@
 """CommitteeService: the bodies of DOMAIN.md §1 as data — members, sides, chair and terms.
 
 Processes never hard-code who sits on a committee; they ask the script helpers of
-``casework.governance_helpers``, which read these tables through the queries below. Every change
+``casework.governance.helpers``, which read these tables through the queries below. Every change
 goes through one unit of work and is validated as a whole (parity of the TV, 3 + 3 in the KA, the
 chair a member, an elected chair's term of at most five years): a change that would break a rule
 is refused with a clear message and changes nothing.
@@ -16,8 +16,8 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from casework.clock import Clock
+from casework.dates import months_later
 from casework.errors import Forbidden, NotFound, ValidationFailed
-from casework.helpers import months_later
 from casework.records import Actor
 from casework.unit_of_work import unit_of_work
 from models import Body, BodyMember, Organisation, User

@@ -5,32 +5,32 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
 
-from casework.access import AccessService
-from casework.casefile.visibility import case_visibility, redact_ballots
+from casework.cases.access import AccessService
+from casework.cases.history import HistoryService, PendingEvent, chain, write_events
+from casework.cases.messages import correlate_message
+from casework.cases.parties import added_parties
+from casework.cases.repository import RepositoryService
+from casework.cases.rows import MAX_PER_PAGE, assignee_names, instance_info, page_window, task_info
+from casework.cases.steps import LoadedInstance, StepListener, StepWritten, TaskPlan
+from casework.cases.sync import plan_tasks, write_tasks
+from casework.cases.visibility import case_visibility, redact_ballots
 from casework.clock import Clock
 from casework.context import running_case
-from casework.deadlines import check_land
+from casework.dates import check_land
 from casework.engine import Engine, ProcessModel, Snapshot, validate_form
 from casework.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from casework.history import HistoryService, PendingEvent, chain, write_events
-from casework.parties import added_parties
 from casework.records import Actor, HistoryEntry, InstanceInfo, Page, TaskInfo
-from casework.repository import RepositoryService
-from casework.sync import TaskPlan, plan_tasks, write_tasks
 from casework.unit_of_work import after_commit, unit_of_work
 from models import CaseParty, HumanTask, Organisation, ProcessDefinition, ProcessInstance
 
 SERIALIZER_VERSION = "spiff-3.2/camunda"
 # the history action recorded for each kind of effect a script helper produces
 EFFECT_ACTIONS = {"notify": "notification", "legal_parameter": "legal_parameter_used", "involve": "parties_added"}
-MAX_PER_PAGE = 200
-MAX_PAGE = 1_000_000
 
 _INSTANCES = ProcessInstance.__table__
 # Built once: constructing a statement costs more than executing it on SQLite (bench/engine.py).
@@ -103,45 +103,6 @@ class LiveWorkflows:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
-
-
-@dataclass
-class LoadedInstance:
-    """An instance row's fields plus its live workflow, for one unit of work."""
-
-    id: str
-    lock_version: int
-    process_key: str
-    business_key: str | None
-    organisation_id: int | None
-    status: str
-    history_head: str | None
-    model: ProcessModel
-    workflow: Any
-    parties: list[int]
-    definition_version: int
-    started_by: str | None
-    started_at: Any
-    ended_at: Any = None
-    # READY human tasks before this unit of work: exactly the open task rows
-    open_before: dict[str, tuple[str, str]] = field(default_factory=dict)
-    events: list[PendingEvent] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class StepWritten:
-    """What one step wrote, handed to the step listeners inside its transaction."""
-
-    session: sa.orm.Session
-    loaded: LoadedInstance
-    snapshot: Snapshot
-    plan: TaskPlan
-    now: Any
-    status: str
-    effects: list[dict[str, Any]]
-
-
-StepListener = Callable[[StepWritten], None]
 
 
 @dataclass(frozen=True)
@@ -308,14 +269,12 @@ class RuntimeService:
     def correlate_message(
         self, name: Any, correlation_key: Any, payload: Any, *, actor: Actor
     ) -> list[str]:
-        """Deliver a message to the visible cases waiting for it; see :mod:`casework.messages`.
+        """Deliver a message to the visible cases waiting for it; see :mod:`casework.cases.messages`.
 
         Raises:
             ValidationFailed: malformed input.  NotFound: no visible case waits for it.
             Conflict: a case changed meanwhile.
         """
-        from casework.messages import correlate_message  # local: messages builds on this module
-
         return correlate_message(self, name, correlation_key, payload, actor=actor)
 
     # --- the engine's persistence --------------------------------------------------------
@@ -470,8 +429,6 @@ class RuntimeService:
                 .where(HumanTask.instance_id == instance_id, HumanTask.state == "open")
                 .order_by(HumanTask.created_at)
             ).all()
-            from casework.tasks import task_info  # local: tasks imports runtime
-
             open_tasks = tuple(task_info(t, assignee_names(session, tasks)) for t in tasks)
             return self._need_to_know(session, instance_info(row[0], row[1], row[2], open_tasks), row, actor)
 
@@ -619,42 +576,3 @@ class RuntimeService:
         data.setdefault("land", land or "NW")
         data["started_by"] = actor.username
         return data
-
-
-def page_window(page: int, per_page: int) -> tuple[int, int]:
-    """Page and page size within bounds: a page past any real list must not overflow an OFFSET."""
-    return min(max(1, page), MAX_PAGE), min(max(1, per_page), MAX_PER_PAGE)
-
-
-def assignee_names(session: sa.orm.Session, tasks: Any) -> dict[int, str]:
-    from models import User
-
-    ids = {t.assignee_id for t in tasks if t.assignee_id} | {
-        t.completed_by_id for t in tasks if t.completed_by_id
-    }
-    if not ids:
-        return {}
-    return dict(session.execute(sa.select(User.id, User.username).where(User.id.in_(ids))).all())
-
-
-def instance_info(
-    row: ProcessInstance, process_name: str, organisation: str | None, open_tasks: tuple[TaskInfo, ...]
-) -> InstanceInfo:
-    return InstanceInfo(
-        id=row.id,
-        process_key=row.process_key,
-        process_name=process_name,
-        version=row.definition_version,
-        status=row.status,
-        business_key=row.business_key,
-        variables=row.variables or {},
-        started_at=row.started_at,
-        ended_at=row.ended_at,
-        outcome=row.outcome,
-        started_by=row.started_by,
-        organisation=organisation,
-        error_message=row.error_message,
-        error_element=row.error_element,
-        open_tasks=open_tasks,
-        lock_version=row.lock_version,
-    )

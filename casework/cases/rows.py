@@ -1,0 +1,85 @@
+"""Rows to records: task and instance rows become the frozen records callers get; list bounds.
+
+Shared by the runtime (a case and its open tasks) and the task service (inboxes), so neither has to
+import the other for it. Imports models, records and SQLAlchemy only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from casework.records import InstanceInfo, TaskInfo
+from models import ProcessInstance, User
+
+MAX_PER_PAGE = 200
+MAX_PAGE = 1_000_000
+
+
+def page_window(page: int, per_page: int) -> tuple[int, int]:
+    """Page and page size within bounds: a page past any real list must not overflow an OFFSET."""
+    return min(max(1, page), MAX_PAGE), min(max(1, per_page), MAX_PER_PAGE)
+
+
+def assignee_names(session: sa.orm.Session, tasks: Any) -> dict[int, str]:
+    ids = {t.assignee_id for t in tasks if t.assignee_id} | {
+        t.completed_by_id for t in tasks if t.completed_by_id
+    }
+    if not ids:
+        return {}
+    return dict(session.execute(sa.select(User.id, User.username).where(User.id.in_(ids))).all())
+
+
+def instance_info(
+    row: ProcessInstance, process_name: str, organisation: str | None, open_tasks: tuple[TaskInfo, ...]
+) -> InstanceInfo:
+    return InstanceInfo(
+        id=row.id,
+        process_key=row.process_key,
+        process_name=process_name,
+        version=row.definition_version,
+        status=row.status,
+        business_key=row.business_key,
+        variables=row.variables or {},
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        outcome=row.outcome,
+        started_by=row.started_by,
+        organisation=organisation,
+        error_message=row.error_message,
+        error_element=row.error_element,
+        open_tasks=open_tasks,
+        lock_version=row.lock_version,
+    )
+
+
+def task_info(
+    task: Any,
+    names: dict[int, str],
+    *,
+    form: Any = None,
+    form_values: dict[str, Any] | None = None,
+    documentation: str | None = None,
+) -> TaskInfo:
+    return TaskInfo(
+        id=task.id,
+        name=task.bpmn_id,
+        title=task.title,
+        process_instance_id=task.instance_id,
+        process_key=task.process_key,
+        business_key=task.business_key,
+        assignee=names.get(task.assignee_id) if task.assignee_id else None,
+        candidate_groups=tuple(task.candidate_groups or ()),
+        created_at=task.created_at,
+        due_at=task.due_at,
+        priority=task.priority,
+        state=task.state,
+        completed_at=task.completed_at,
+        completed_by=names.get(task.completed_by_id) if task.completed_by_id else None,
+        claimed_at=task.claimed_at,
+        escalated_at=task.escalated_at,
+        documentation=documentation,
+        form=form,
+        form_values=form_values,
+    )
