@@ -16,6 +16,7 @@ from lxml import etree
 
 from casework.errors import Problem
 
+from .camunda import cron_text
 from .forms import read_form
 from .scripting import compile_problem, is_expression, normalise_script, unwrap_expression
 from .timing import resolve_due, timer_value_problem
@@ -308,6 +309,8 @@ def _check_timer_literal(event: etree._Element, file: str, element: str, source:
             return [_problem(event, file, f"timer {element}: write '{text}' in quotes (\"{text}\"); "
                                           "unquoted it is a variable name")]
         return []  # an expression: checked when the timer is reached
+    if element == "timeCycle" and cron_text(value) is not None:
+        return []  # a Quartz cron cycle, checked when it was translated (casework.engine.camunda)
     problem = timer_value_problem(element, value)
     return [_problem(event, file, f"timer {element}: {problem}")] if problem else []
 

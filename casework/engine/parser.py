@@ -31,6 +31,8 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from casework.errors import DefinitionInvalid, Problem
 from casework.records import FormSpec
 
+from .camunda import adapt
+from .cron import use_cron_timers
 from .forms import read_form
 from .lint import PropertyCheck, executable_processes, lint_bpmn
 from .schema import schema_problems
@@ -80,6 +82,8 @@ class ProcessModel:
     files: dict[str, bytes] = field(default_factory=dict)
     # the process's own camunda:property values (visibility, withdrawable_until, secret_ballots, ...)
     properties: dict[str, str] = field(default_factory=dict)
+    # camunda:initiator of the none start event: the variable that gets the starter's user name
+    initiator: str | None = None
 
 
 @dataclass
@@ -186,14 +190,26 @@ class _Document:
     kind: str  # "bpmn" | "dmn"
 
 
-def _load(file: str, content: bytes) -> _Document:
-    """Parse one file and classify it by its root element, not its file name."""
+def _load(file: str, content: bytes, problems: list[Problem] | None = None) -> _Document:
+    """Parse one file and classify it by its root element, not its file name.
+
+    A BPMN document is adapted to what Fallwerk runs (:func:`.camunda.adapt`); when ``problems`` is
+    given, the schema is checked first, on the file as written, and every problem is added to it.
+    """
     root = parse_xml(content)
     if namespace(root) == BPMN_NS and local_name(root) == "definitions":
-        return _Document(file, root, "bpmn")
-    if namespace(root) in DMN_NAMESPACES and local_name(root) == "definitions":
-        return _Document(file, root, "dmn")
-    raise UnsafeXml("neither a BPMN 2.0 nor a DMN definitions document")
+        kind = "bpmn"
+    elif namespace(root) in DMN_NAMESPACES and local_name(root) == "definitions":
+        kind = "dmn"
+    else:
+        raise UnsafeXml("neither a BPMN 2.0 nor a DMN definitions document")
+    if problems is not None:
+        problems.extend(schema_problems(root, file))
+    if kind == "bpmn":
+        found = adapt(root, file)
+        if problems is not None:
+            problems.extend(found)
+    return _Document(file, root, kind)
 
 
 def _process_ids(doc: _Document) -> set[str]:
@@ -235,16 +251,17 @@ def parse_deployment(
     problems: list[Problem] = []
     docs: list[_Document] = []
     for file, content in files.items():
+        found: list[Problem] = []
         try:
-            doc = _load(file, content)
+            doc = _load(file, content, found)
         except UnsafeXml as exc:
             problems.append(Problem(file, None, str(exc)))
             continue
-        xsd = schema_problems(doc.root, file)
-        problems.extend(xsd)
+        problems.extend(found)
         if doc.kind == "bpmn":
-            problems.extend(lint_bpmn(doc.root, file, property_checks or {}))
-        if not xsd:  # SpiffWorkflow's parser may fail in obscure ways on schema-invalid XML
+            problems.extend(_not_repeated(lint_bpmn(doc.root, file, property_checks or {}), found))
+        # SpiffWorkflow's parser may fail in obscure ways on schema-invalid XML
+        if not any(p.severity == "error" for p in found):
             docs.append(doc)
     context = _existing_documents(existing or {}, files, docs)
     parser = FallwerkParser()
@@ -270,6 +287,12 @@ def parse_deployment(
     for model in models.values():
         model.files = _files_for(model, parser, all_docs, {**(existing or {}), **files})
     return ParsedDeployment(models, [p for p in problems if p.severity != "error"])
+
+
+def _not_repeated(lint: list[Problem], adapted: list[Problem]) -> list[Problem]:
+    """Lint's problems without those about an expression the translation already refused."""
+    refused = {(p.element_id, p.message.split(":", 1)[0]) for p in adapted if p.severity == "error"}
+    return [p for p in lint if (p.element_id, p.message.split(":", 1)[0]) not in refused]
 
 
 def _existing_documents(
@@ -329,6 +352,7 @@ def _build_model(parser: FallwerkParser, key: str, process: etree._Element, file
     starters = camunda_attr(process, "candidateStarterGroups") or ""
     starts = [s for s in process.xpath("./bpmn:startEvent", namespaces=NSMAP) if not _has_event_definition(s)]
     start_form = read_form(starts[0], file)[0] if starts else FormSpec()
+    use_cron_timers([spec, *subprocess_specs.values()])
     return ProcessModel(
         key=key,
         name=(process.get("name") or key).strip(),
@@ -338,6 +362,7 @@ def _build_model(parser: FallwerkParser, key: str, process: etree._Element, file
         start_form=start_form,
         user_tasks=user_tasks,
         properties=element_properties(process),
+        initiator=camunda_attr(starts[0], "initiator") if starts else None,
     )
 
 

@@ -1,0 +1,326 @@
+"""Camunda 7 models as Fallwerk runs them: translated at deploy, or refused naming the element.
+
+:func:`adapt` rewrites a parsed BPMN document in place before lint and SpiffWorkflow's parser see
+it, the same way at deploy and when a stored version is loaded again (so the stored file stays the
+designer's own). It translates JUEL (:mod:`.juel`) into Python, gives gateway flows without a
+condition Camunda's meaning (always true), quotes ISO literal timers, marks Quartz cron cycles,
+turns ``camunda:collection`` into BPMN's own multi-instance markup, and refuses what nothing here can
+run (Java delegates, listeners, connectors, input/output mappings, compensation). Every translation
+is reported as an ``info`` problem, so the designer shows the Python that will run.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable
+
+from lxml import etree
+
+from casework.errors import Problem
+
+from .cron import CRON_PREFIX, CronError, looks_like_cron, parse_cron
+from .juel import JuelError, has_expression, translate_value
+from .xmlsafe import BPMN_NS, CAMUNDA_NS, NSMAP, camunda_attr, local_name, nearest_id
+
+# user task attributes that may hold an expression
+EXPRESSION_ATTRS = ("candidateGroups", "candidateUsers", "assignee", "dueDate", "followUpDate", "priority")
+JAVA_ATTRS = ("class", "delegateExpression", "expression")
+SERVICE_LIKE = ("serviceTask", "sendTask", "businessRuleTask")
+_ISO_LITERAL = re.compile(
+    r"^(R\d*/)?(P[0-9YMWDTHS.,]+|\d{4}-\d{2}-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?)(/P[0-9YMWDTHS.,]+)?$",
+    re.IGNORECASE,
+)
+_REFUSED_EXTENSIONS = {
+    "inputOutput": "camunda:inputOutput (input/output mappings) is not run here; compute the values in a "
+                   "script task before or after the element",
+    "executionListener": "camunda:executionListener is not run here; use a script task",
+    "taskListener": "camunda:taskListener is not run here; use a script task or the task's attributes",
+    "connector": "camunda:connector (Camunda Connect, Java) is not run here; use an external task "
+                 '(camunda:type="external" camunda:topic="…") served by a worker',
+    "field": "camunda:field injects values into Java classes, which are not run here",
+}
+# external tasks are refused until their API exists (issue 16, part f)
+EXTERNAL_TASKS_SUPPORTED = False
+
+
+class _Report:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def add(self, element: etree._Element | None, message: str, severity: str = "error") -> None:
+        self.problems.append(Problem(self.file, nearest_id(element), message, severity))
+
+    def translated(self, element: etree._Element, what: str, before: str, after: str) -> None:
+        bare = before.strip()
+        if bare.startswith("${") and bare.endswith("}") and bare.count("${") == 1:
+            bare = bare[2:-1].strip()
+        if bare != after.strip():
+            self.add(element, f"{what}: '{before.strip()}' runs as Python '{after}'", "info")
+
+
+def adapt(root: etree._Element, file: str) -> list[Problem]:
+    """Translate and check one BPMN document in place; returns refusals, warnings and translations."""
+    report = _Report(file)
+    for process in root.xpath("./bpmn:process", namespaces=NSMAP):
+        for element in list(process.iter()):
+            if not isinstance(element.tag, str):
+                continue
+            handler = _HANDLERS.get(local_name(element)) if element.tag.startswith(f"{{{BPMN_NS}}}") else None
+            if handler is not None:
+                handler(element, report)
+            elif element.tag.startswith(f"{{{CAMUNDA_NS}}}"):
+                _camunda_extension(element, report)
+    return report.problems
+
+
+def _camunda_extension(element: etree._Element, report: _Report) -> None:
+    reason = _REFUSED_EXTENSIONS.get(local_name(element))
+    if reason is None:
+        return
+    if local_name(element) == "field" and local_name(element.getparent()) != "extensionElements":
+        return  # a camunda:field inside a refused listener is reported with its listener
+    report.add(element.getparent(), reason)
+
+
+# --- expressions -------------------------------------------------------------------------------
+
+
+def _python(value: str, element: etree._Element, report: _Report, what: str) -> str | None:
+    """``value`` with its expressions as Python; None (and an error) if it cannot be translated."""
+    try:
+        return translate_value(value)
+    except JuelError as exc:
+        report.add(element, f"{what}: the expression '{value.strip()}' cannot be translated ({exc})")
+        return None
+
+
+def _expression_attrs(task: etree._Element, report: _Report) -> None:
+    for attr in EXPRESSION_ATTRS:
+        value = camunda_attr(task, attr)
+        if not has_expression(value):
+            continue
+        python = _python(value or "", task, report, f"camunda:{attr}")
+        if python is not None:
+            task.set(f"{{{CAMUNDA_NS}}}{attr}", "${" + python + "}")
+            report.translated(task, f"camunda:{attr}", value or "", python)
+    for field in task.xpath(".//camunda:formField[@defaultValue]", namespaces=NSMAP):
+        value = field.get("defaultValue")
+        if has_expression(value):
+            python = _python(value, task, report, f"defaultValue of '{field.get('id')}'")
+            if python is not None:
+                field.set("defaultValue", "${" + python + "}")
+                report.translated(task, f"defaultValue of '{field.get('id')}'", value, python)
+
+
+def _text_expression(node: etree._Element, owner: etree._Element, report: _Report, what: str) -> None:
+    """A child element whose text is an expression (loop conditions, cardinality)."""
+    text = node.text or ""
+    if has_expression(text):
+        python = _python(text, owner, report, what)
+        if python is not None:
+            node.text = python
+            report.translated(owner, what, text, python)
+
+
+def _check_language(node: etree._Element, owner: etree._Element, report: _Report, what: str) -> bool:
+    language = (node.get("language") or "").strip().lower()
+    if language in ("", "juel", "python", "python3", "${}", "http://www.w3.org/1999/xpath"):
+        return True
+    report.add(owner, f"{what} in '{language}' cannot be run; write a JUEL ${{...}} or a Python expression")
+    return False
+
+
+# --- sequence flows and gateways ---------------------------------------------------------------
+
+
+def _sequence_flow(flow: etree._Element, report: _Report) -> None:
+    for node in flow.xpath("./bpmn:conditionExpression", namespaces=NSMAP):
+        if not _check_language(node, flow, report, "the condition"):
+            continue
+        text = (node.text or "").strip()
+        if not text:
+            # Camunda reads an empty condition as no condition: the flow is always taken
+            node.text = "True"
+            report.add(flow, "the condition is empty; as in Camunda the flow is always taken", "warning")
+        elif has_expression(text):
+            python = _python(text, flow, report, "condition")
+            if python is not None:
+                node.text = python
+                report.translated(flow, "condition", text, python)
+        elif not _compiles(text):
+            report.add(flow, f"condition: '{text}' is text, not an expression (Camunda would fail on it "
+                             "when the gateway is reached); write ${...} (JUEL) or a Python expression")
+
+
+def _compiles(text: str) -> bool:
+    try:
+        ast.parse(text, mode="eval")
+    except SyntaxError:
+        return False
+    return True
+
+
+def _gateway(gateway: etree._Element, report: _Report) -> None:
+    """Camunda takes a flow without condition as true (an exclusive gateway: the first such flow in
+    document order); SpiffWorkflow would take it only as the default, so it gets ``True``."""
+    scope = gateway.getparent()
+    gid, default = gateway.get("id"), gateway.get("default")
+    outgoing = [f for f in scope.xpath("./bpmn:sequenceFlow", namespaces=NSMAP) if f.get("sourceRef") == gid]
+    if len(outgoing) < 2:
+        return
+    for flow in outgoing:
+        if flow.get("id") == default or flow.xpath("./bpmn:conditionExpression", namespaces=NSMAP):
+            continue
+        condition = etree.SubElement(flow, f"{{{BPMN_NS}}}conditionExpression")
+        condition.text = "True"
+        report.add(flow, "no condition: taken as always true, as Camunda does", "info")
+
+
+# --- timers ---------------------------------------------------------------------------------
+
+
+def _timer(definition: etree._Element, report: _Report) -> None:
+    event = definition.getparent()
+    for node in definition:
+        if not isinstance(node.tag, str) or local_name(node) not in ("timeDuration", "timeDate", "timeCycle"):
+            continue
+        kind, text = local_name(node), (node.text or "").strip()
+        if has_expression(text):
+            python = _python(text, event, report, f"timer {kind}")
+            if python is not None:
+                node.text = python
+                report.translated(event, f"timer {kind}", text, python)
+        elif kind == "timeCycle" and looks_like_cron(text):
+            try:
+                parse_cron(text)
+            except CronError as exc:
+                report.add(event, f"timer timeCycle: {exc}")
+                continue
+            node.text = repr(CRON_PREFIX + " ".join(text.split()))
+            report.add(event, f"timer timeCycle: the Quartz cron expression '{text}' runs as a cycle", "info")
+        elif _ISO_LITERAL.match(text):
+            node.text = repr(text)  # Camunda reads an unquoted ISO value as the literal it is
+
+
+# --- tasks ----------------------------------------------------------------------------------
+
+
+def _service_like(task: etree._Element, report: _Report) -> None:
+    name = local_name(task)
+    java = [a for a in JAVA_ATTRS if camunda_attr(task, a)]
+    if java:
+        attr = java[0]
+        report.add(task, f"camunda:{attr}=\"{camunda_attr(task, attr)}\" is Java code, which Fallwerk cannot run; "
+                         'make the element an external task (camunda:type="external" camunda:topic="…") '
+                         "served by a worker, or a script task")
+        return
+    kind = camunda_attr(task, "type")
+    if kind == "external":
+        if not camunda_attr(task, "topic"):
+            report.add(task, 'an external task needs camunda:topic="…" (the topic its workers fetch)')
+        elif not EXTERNAL_TASKS_SUPPORTED:
+            report.add(task, "external tasks are not supported yet")
+        return
+    if kind:
+        report.add(task, f"camunda:type=\"{kind}\" is not supported; use camunda:type=\"external\"")
+        return
+    if name == "businessRuleTask":
+        return  # lint asks for its camunda:decisionRef
+    if task.xpath("./bpmn:extensionElements/camunda:connector", namespaces=NSMAP):
+        return  # reported as a connector
+    report.add(task, f"the {name} has no implementation: give it camunda:type=\"external\" and a "
+                     "camunda:topic, or model it as a script task; otherwise the case would wait forever")
+
+
+def _user_task(task: etree._Element, report: _Report) -> None:
+    _task_with_compensation(task, report)
+    _expression_attrs(task, report)
+
+
+def _multi_instance(loop: etree._Element, report: _Report) -> None:
+    task = loop.getparent()
+    for tag in ("loopCardinality", "completionCondition"):
+        for node in loop.xpath(f"./bpmn:{tag}", namespaces=NSMAP):
+            _text_expression(node, task, report, tag)
+    collection = loop.get(f"{{{CAMUNDA_NS}}}collection")
+    if collection is None:
+        return
+    _collection(loop, task, collection, report)
+
+
+def _collection(loop: etree._Element, task: etree._Element, collection: str, report: _Report) -> None:
+    """``camunda:collection="${voters}" camunda:elementVariable="voter"`` as BPMN's own markup."""
+    name = collection.strip()
+    if has_expression(name):
+        try:
+            name = translate_value(name)
+        except JuelError as exc:
+            report.add(task, f"camunda:collection '{collection}' cannot be translated ({exc})")
+            return
+    if not name.isidentifier():
+        report.add(task, f"camunda:collection '{collection}' must name a variable holding the list "
+                         "(compute an expression in a script task before)")
+        return
+    element = loop.get(f"{{{CAMUNDA_NS}}}elementVariable") or "item"
+    del loop.attrib[f"{{{CAMUNDA_NS}}}collection"]
+    loop.attrib.pop(f"{{{CAMUNDA_NS}}}elementVariable", None)
+    if not loop.xpath("./bpmn:loopDataInputRef", namespaces=NSMAP):
+        ref = etree.Element(f"{{{BPMN_NS}}}loopDataInputRef")
+        ref.text = name
+        item = etree.Element(f"{{{BPMN_NS}}}inputDataItem", id=f"{task.get('id')}_{element}", name=element)
+        loop.insert(0, item)
+        loop.insert(0, ref)
+    report.add(task, f"camunda:collection '{collection}' runs as loopDataInputRef '{name}' with "
+                     f"inputDataItem '{element}'", "info")
+
+
+def _standard_loop(loop: etree._Element, report: _Report) -> None:
+    for node in loop.xpath("./bpmn:loopCondition", namespaces=NSMAP):
+        _text_expression(node, loop.getparent(), report, "loopCondition")
+
+
+def _compensation(element: etree._Element, report: _Report) -> None:
+    owner = element.getparent() if local_name(element).endswith("EventDefinition") else element
+    if local_name(element) in ("compensateEventDefinition",) or element.get("isForCompensation") == "true":
+        report.add(owner, "compensation is not supported: model the undoing steps as ordinary tasks "
+                          "on an error or escalation path")
+
+
+def _task_with_compensation(task: etree._Element, report: _Report) -> None:
+    if task.get("isForCompensation") == "true":
+        _compensation(task, report)
+
+
+def _element_handlers() -> dict[str, Callable[[etree._Element, _Report], None]]:
+    handlers: dict[str, Callable[[etree._Element, _Report], None]] = {
+        "sequenceFlow": _sequence_flow,
+        "exclusiveGateway": _gateway,
+        "inclusiveGateway": _gateway,
+        "timerEventDefinition": _timer,
+        "userTask": _user_task,
+        "manualTask": _task_with_compensation,
+        "scriptTask": _task_with_compensation,
+        "multiInstanceLoopCharacteristics": _multi_instance,
+        "standardLoopCharacteristics": _standard_loop,
+        "compensateEventDefinition": _compensation,
+    }
+    for name in SERVICE_LIKE:
+        handlers[name] = _service_and_compensation
+    return handlers
+
+
+def _service_and_compensation(task: etree._Element, report: _Report) -> None:
+    _task_with_compensation(task, report)
+    _service_like(task, report)
+
+
+_HANDLERS = _element_handlers()
+
+
+def cron_text(value: object) -> str | None:
+    """The cron expression of a translated ``timeCycle`` value, or None when it is no cron cycle."""
+    if isinstance(value, str) and value.startswith(CRON_PREFIX):
+        return value[len(CRON_PREFIX):]
+    return None
