@@ -38,6 +38,7 @@ from casework.time.management import DEFAULT_LEASE_SECONDS, ManagementService
 from casework.time.reminders import REMINDER_KINDS, ReminderService, check_policy
 from casework.time.timers import BPMN as BPMN_TIMER
 from casework.time.timers import BpmnTimers, TimerSync
+from casework.cases.incidents import StuckCaseCheck
 
 
 class Casework:
@@ -93,6 +94,9 @@ class Casework:
         for kind in REMINDER_KINDS:
             self.management.register_timer_handler(kind, self.reminders.fire)
         self.management.jobs.extend([self.reminders.send_digests, self.outbox.deliver_due, self.outbox.purge_sent])
+        # no case hangs silently: running cases that cannot move become incidents (issue 16)
+        self.stuck_cases = StuckCaseCheck(self.runtime, self.clock)
+        self.management.jobs.append(self.stuck_cases)
 
 
 __all__ = ["Casework"]

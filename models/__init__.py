@@ -6,6 +6,7 @@ from models.committee import Body, BodyMember
 from models.db import db
 from models.definition import ProcessDefinition
 from models.draft import ProcessDraft
+from models.external_task import ExternalTask
 from models.history import HistoryEvent
 from models.instance import CaseParty, ProcessInstance
 from models.legal import LegalParameter
@@ -22,6 +23,7 @@ __all__ = [
     "Body",
     "BodyMember",
     "CaseParty",
+    "ExternalTask",
     "Group",
     "HistoryEvent",
     "HolidayOverride",

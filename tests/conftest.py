@@ -29,7 +29,7 @@ RUNTIME_TABLES = (
     "holiday_overrides",
     "process_drafts",
     "outbox_mails",
-    "timers", "message_subscriptions",
+    "timers", "message_subscriptions", "external_tasks",
     "absences", "case_notes", "case_documents",
     "history_events", "task_candidates", "human_tasks", "case_parties", "process_instances",
 )

@@ -91,11 +91,13 @@ class RepositoryService:
         self.property_checks = dict(property_checks or {})
 
     def deploy(
-        self, files: dict[str, bytes], *, actor: Actor | None
+        self, files: dict[str, bytes], *, actor: Actor | None, unplaced: list[Problem] | None = None
     ) -> list[tuple[DefinitionInfo, bool]]:
         """Deploy all files at once: every process gets a new version unless its content is unchanged.
 
         Returns (definition, created) per process. ``actor`` None means the system (CLI, start-up).
+        ``unplaced`` receives the warnings that belong to no deployed process (a file whose process
+        is not executable, say), so the caller can show them although no version keeps them.
 
         Raises:
             Forbidden: the actor is not a designer or admin.
@@ -112,6 +114,9 @@ class RepositoryService:
             parsed, warnings = self._parse(session, files)
             models = [parsed.processes[key] for key in sorted(parsed.processes)]
             results = [self._store(session, model, warnings, actor) for model in models]
+            if unplaced is not None:
+                placed = {name for model in models for name in model.files}
+                unplaced.extend(w for w in warnings if w.file not in placed)
             try:
                 session.flush()
             except IntegrityError as exc:

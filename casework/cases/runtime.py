@@ -575,4 +575,6 @@ class RuntimeService:
             data["land"] = given_land
         data.setdefault("land", land or "NW")
         data["started_by"] = actor.username
+        if model.initiator:  # Camunda's camunda:initiator: the variable that names the starter
+            data[model.initiator] = actor.username
         return data

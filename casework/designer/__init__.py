@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from casework.cases.repository import DEPLOYER_GROUPS, RepositoryService
 from casework.clock import Clock
-from casework.engine.lint import designer_hints
+from casework.engine.lint import PROCESS_ID, designer_hints
 from casework.engine.xmlsafe import MAX_FILE_BYTES, NSMAP, UnsafeXml, parse_xml
 from casework.errors import Conflict, Forbidden, NotFound, Problem, ValidationFailed
 from casework.records import Actor, DefinitionInfo
@@ -34,7 +34,8 @@ from .template import template_xml
 
 # cases that have not ended: they keep running on the version they started with
 OPEN_STATUSES = ("running", "error")
-PROCESS_KEY = re.compile(r"^[a-z][a-z0-9_]{2,119}$")
+# the same rule as the API's deploy (casework.engine.lint): what one accepts, the other does too
+PROCESS_KEY = PROCESS_ID
 FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,250}\.(bpmn|dmn)$")
 
 
@@ -297,7 +298,7 @@ class DesignerService:
         _require_designer(actor)
         errors = {}
         if not PROCESS_KEY.match(key):
-            errors["key"] = "Nur Kleinbuchstaben, Ziffern und _, mit einem Buchstaben am Anfang (3–120 Zeichen)."
+            errors["key"] = _key_message(key)
         if not name.strip() or len(name) > 300:
             errors["name"] = "Bitte einen Namen angeben (höchstens 300 Zeichen)."
         if errors:
@@ -476,10 +477,15 @@ def _kind(file_name: str) -> str:
     return "dmn" if file_name.lower().endswith(".dmn") else "bpmn"
 
 
+def _key_message(key: str) -> str:
+    return (f"Der Prozessschlüssel '{key}' ist ungültig: ein Buchstabe oder _ zuerst, dann Buchstaben, "
+            "Ziffern, _, - oder . (ASCII, höchstens 120 Zeichen).")
+
+
 def _check_name(key: str, file_name: str, content: str) -> None:
     errors = {}
     if not PROCESS_KEY.match(key or ""):
-        errors["key"] = "Ungültiger Prozessschlüssel."
+        errors["key"] = _key_message(key or "")
     if not FILE_NAME.match(file_name or ""):
         errors["file_name"] = "Nur Dateinamen auf .bpmn oder .dmn aus Buchstaben, Ziffern, _, - und . sind erlaubt."
     if not (content or "").strip():

@@ -128,6 +128,8 @@ class _Parser:
             op = self.take().text
             right = self.binary(level + 1)
             left = f"({left} {op} {right})"
+        if self.peek("instanceof"):
+            raise JuelError("'instanceof' asks about Java classes")
         return left
 
     def unary(self) -> str:

@@ -50,6 +50,8 @@ from .xmlsafe import (
 
 # Attribute under which our parser stores a human task's UserTaskMeta on the SpiffWorkflow spec.
 META_ATTR = "fallwerk_meta"
+# Attribute holding the camunda:topic of an external service task (casework.external_tasks).
+EXTERNAL_TOPIC_ATTR = "fallwerk_external_topic"
 
 
 @dataclass(frozen=True)

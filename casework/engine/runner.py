@@ -34,7 +34,7 @@ from casework.records import FormSpec
 from . import events
 from .events import WaitingTimer
 from .forms import coerce_default
-from .parser import META_ATTR, ProcessModel, UserTaskMeta
+from .parser import EXTERNAL_TOPIC_ATTR, META_ATTR, ProcessModel, UserTaskMeta
 from .scripting import RestrictedEnvironment, is_expression, make_script_engine
 from .timing import engine_time, install_engine_clock, resolve_due
 
@@ -161,6 +161,20 @@ def _describe(exc: Exception) -> str:
     return " ".join([text, *notes])
 
 
+_ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+
+
+def can_move(task: SpiffTask) -> bool:
+    """Whether this task lets its case go on some day: a human task someone can do, a waiting event
+    (timer, message), or an external task a worker fetches."""
+    if task.state == TaskState.READY and task.task_spec.manual:
+        return True
+    if task.state == TaskState.WAITING:
+        # an event (timer, message, signal) can come; a joining gateway only waits for its branches
+        return getattr(task.task_spec, "event_definition", None) is not None
+    return task.state == TaskState.STARTED and getattr(task.task_spec, EXTERNAL_TOPIC_ATTR, None) is not None
+
+
 class Engine:
     """SpiffWorkflow behind a small facade; reentrant, one per application."""
 
@@ -278,6 +292,7 @@ class Engine:
             if not stuck:
                 if not any(t.state == TaskState.ERROR for t in tasks):
                     wf.task_tree.internal_data.pop(_ERROR_KEY, None)  # an earlier failure is resolved
+                    self.check_can_move(wf)
                 return
             ids = {t.id for t in stuck}
             if ids == previous:
@@ -290,6 +305,26 @@ class Engine:
             f"the case is stuck at '{first.bpmn_name or first.name}': the engine no longer advances "
             "(a gateway loop ran too many passes; model repetition with standardLoopCharacteristics)",
         )
+
+    def check_can_move(self, wf: Workflow) -> bool:
+        """Record an incident when a running case waits for nothing that could ever come: no open
+        human task, no timer or message, no external task; e.g. a task whose work nobody does.
+
+        Returns whether the case can move (or has ended).
+        """
+        tasks = list(_all_tasks(wf))
+        if wf.is_completed() and not any(t.state & _ACTIVE for t in tasks):
+            return True
+        if any(can_move(t) for t in tasks):
+            return True
+        blocked = [t for t in tasks if t.state & (TaskState.STARTED | TaskState.READY) and t.task_spec.bpmn_id]
+        spec = blocked[-1].task_spec if blocked else None
+        name = (spec.bpmn_name or spec.bpmn_id) if spec is not None else None
+        where = f" at '{name}'" if name else ""
+        self._record(wf, spec.bpmn_id if spec is not None else None,
+                     f"the case cannot move{where}: no task is open and it waits for no timer, message or "
+                     "worker (an element without an implementation Fallwerk can run)")
+        return False
 
     @staticmethod
     def _record(wf: Workflow, element: str | None, message: str) -> None:

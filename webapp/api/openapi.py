@@ -160,6 +160,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "One entry per process in the files. With exactly one process, its key, version and "
         "created are repeated at the top level.",
         deployed=array(ref("DeployedProcess")),
+        warnings=array(ref("Problem"), "warnings that belong to no deployed process, e.g. a process "
+                                       'with isExecutable="false", which is not deployed'),
         key=string(),
         version=integer(),
         created={"type": "boolean"},

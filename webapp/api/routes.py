@@ -23,6 +23,7 @@ from casework.errors import (
     DefinitionInvalid,
     Forbidden,
     NotFound,
+    Problem,
     ScriptFailed,
     ValidationFailed,
 )
@@ -359,8 +360,9 @@ def get_bpmn(key: str) -> Response:
 @bp.post("/process-definitions")
 def deploy() -> tuple[Response, int]:
     # 201 as API.md's table says, also when a file was unchanged: "created" false tells that apart
-    results = services().repository.deploy(uploaded_files(), actor=actor())
-    return jsonify(serialise.deployment(results)), 201
+    unplaced: list[Problem] = []
+    results = services().repository.deploy(uploaded_files(), actor=actor(), unplaced=unplaced)
+    return jsonify(serialise.deployment(results, unplaced)), 201
 
 
 # --- process instances --------------------------------------------------------------------------

@@ -89,8 +89,9 @@ def definition(info: DefinitionInfo, actor: Actor | None = None) -> dict[str, An
     return d
 
 
-def deployment(results: list[tuple[DefinitionInfo, bool]]) -> dict[str, Any]:
-    """``deployed`` lists every process; with exactly one, its key/version/created are also top level."""
+def deployment(results: list[tuple[DefinitionInfo, bool]], unplaced: Any = ()) -> dict[str, Any]:
+    """``deployed`` lists every process; with exactly one, its key/version/created are also top level.
+    ``warnings`` lists what belongs to no deployed process (e.g. a file whose process is not executable)."""
     deployed = [
         {
             "key": info.key,
@@ -102,7 +103,7 @@ def deployment(results: list[tuple[DefinitionInfo, bool]]) -> dict[str, Any]:
         }
         for info, created in results
     ]
-    body: dict[str, Any] = {"deployed": deployed}
+    body: dict[str, Any] = {"deployed": deployed, "warnings": [p.as_dict() for p in unplaced]}
     if len(deployed) == 1:
         body.update(key=deployed[0]["key"], version=deployed[0]["version"], created=deployed[0]["created"])
     return body

@@ -26,6 +26,7 @@ def editor_labels() -> dict[str, str]:
     return {
         "error": _("Error"),
         "warning": _("Warning"),
+        "info": _("Translated"),
         "select_element": _("Select %(name)s in the diagram"),
         "problems_here": _("%(count)s problems at this element"),
         "problems_here_one": _("One problem at this element"),

@@ -85,13 +85,16 @@ class Designer extends EditorPage {
       const item = document.createElement('li');
       item.className = `fw-problem--${problem.severity}`;
       item.setAttribute('data-element-id', problem.element_id || '');
-      const severity = problem.severity === 'error' ? this.labels.error : this.labels.warning;
+      const severity = this.labels[problem.severity] || this.labels.error;
       const text = document.createElement('span');
       text.textContent = `${severity}: ${problem.element_id ? problem.element_id + ' – ' : ''}${problem.message}`;
       item.appendChild(text);
       if (element) {
         item.appendChild(document.createTextNode(' '));
         item.appendChild(this.selectButton(element));
+      }
+      // a translation (Camunda JUEL, cron, ...) is listed with the Python that runs, not marked as a problem
+      if (element && problem.severity !== 'info') {
         const marker = LINT_MARKERS[problem.severity] || LINT_MARKERS.error;
         canvas.addMarker(element.id, marker);
         this.marked.push([element.id, marker]);
