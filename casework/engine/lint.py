@@ -22,7 +22,7 @@ from .scripting import compile_problem, is_expression, normalise_script, unwrap_
 from .timing import resolve_due, timer_value_problem
 from .xmlsafe import BPMN_NS, CAMUNDA_NS, NSMAP, camunda_attr, local_name, namespace, task_property
 
-ASSIGNMENT_ATTRS = ("candidateGroups", "assignee", "dueDate", "priority")
+ASSIGNMENT_ATTRS = ("candidateGroups", "candidateUsers", "assignee", "dueDate", "priority")
 HUMAN_TASKS = ("userTask", "manualTask")
 _PYTHON_FORMATS = ("", "python", "py", "python3")
 _GATEWAYS = ("exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "complexGateway")
@@ -168,12 +168,12 @@ def _sandbox_problems(element: etree._Element, file: str, what: str, source: str
 
 def _check_human_task(task: etree._Element, file: str) -> list[Problem]:
     problems: list[Problem] = []
-    if not (camunda_attr(task, "candidateGroups") or camunda_attr(task, "assignee")):
-        problems.append(_problem(task, file, "a user task needs camunda:candidateGroups or camunda:assignee"))
-    if camunda_attr(task, "candidateUsers"):
-        problems.append(
-            _problem(task, file, "camunda:candidateUsers is not supported and ignored", "warning")
-        )
+    if not any(camunda_attr(task, a) for a in ("candidateGroups", "candidateUsers", "assignee")):
+        from .parser import default_group  # local: the parser imports this module
+
+        problems.append(_problem(task, file, "no camunda:candidateGroups, candidateUsers or assignee: the "
+                                             f"task goes to the process's default group '{default_group(task)}' "
+                                             "(process property default_group)", "warning"))
     for attr in ASSIGNMENT_ATTRS:
         value = camunda_attr(task, attr)
         if value is None:

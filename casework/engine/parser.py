@@ -68,6 +68,10 @@ class UserTaskMeta:
     form: FormSpec
     # the task's reminder policy (camunda:property name="reminders"), checked by lint; None: the default
     reminders: str | None = None
+    # camunda:candidateUsers: a comma list or ${expression} of user names who may claim the task
+    candidate_users: str | None = None
+    # the model names no one: candidate_groups holds the process's default group (lint warns)
+    defaulted: bool = False
 
 
 @dataclass
@@ -98,17 +102,37 @@ def _meta_from_xml(node: etree._Element, file: str) -> UserTaskMeta:
     docs = node.xpath("./bpmn:documentation", namespaces=NSMAP)
     documentation = (docs[0].text or "").strip() or None if docs else None
     bpmn_id = str(node.get("id"))
+    groups, users, assignee = (camunda_attr(node, a) for a in ("candidateGroups", "candidateUsers", "assignee"))
+    defaulted = not (groups or users or assignee)
     return UserTaskMeta(
         bpmn_id=bpmn_id,
         title=(node.get("name") or bpmn_id).strip(),
         documentation=documentation,
-        candidate_groups=camunda_attr(node, "candidateGroups"),
-        assignee=camunda_attr(node, "assignee"),
+        candidate_groups=default_group(node) if defaulted else groups,
+        candidate_users=users,
+        defaulted=defaulted,
+        assignee=assignee,
         due_date=camunda_attr(node, "dueDate"),
         priority=camunda_attr(node, "priority"),
         form=read_form(node, file)[0],  # problems are reported by lint, which sees every file
         reminders=task_property(node, "reminders"),
     )
+
+
+def default_group(node: etree._Element) -> str:
+    """The group that gets a process's tasks that name no one (Camunda would leave them to nobody):
+    the process's property ``default_group`` (editable in the designer's properties panel), else its
+    first starter group (whoever may start it owns it), else ``admin``."""
+    process = node
+    while process is not None and local_name(process) != "process":
+        process = process.getparent()
+    if process is None:
+        return "admin"
+    configured = task_property(process, "default_group")
+    if configured and configured.strip():
+        return configured.strip()
+    starters = [g.strip() for g in (camunda_attr(process, "candidateStarterGroups") or "").split(",") if g.strip()]
+    return starters[0] if starters else "admin"
 
 
 def element_properties(node: etree._Element) -> dict[str, str]:

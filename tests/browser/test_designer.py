@@ -90,8 +90,8 @@ def test_designer_renames_checks_fixes_and_deploys_a_new_version(page: Page, tra
     assert business_name(page, TASK) == NEW_NAME
     expect(element(page, TASK)).to_contain_text("Geschäftsführung")
 
-    # a user task with nobody to do it: the server's check refuses it and marks the element
-    set_candidate_groups(page, TASK, "")
+    # a user task whose candidate groups do not compile: the server's check refuses it and marks it
+    set_candidate_groups(page, TASK, "${1 +}")
     press(page, "Prüfen")
     problem = page.locator(f'#designer-problems li[data-element-id="{TASK}"]')
     expect(problem).to_have_count(1)

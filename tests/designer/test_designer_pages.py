@@ -119,7 +119,7 @@ def test_json_posts_need_the_csrf_token(designer: Any, token: str, v1: str) -> N
 def test_save_check_and_deploy_through_json(designer: Any, token: str, v1: str, casework: Any) -> None:
     saved = _post_json(designer, f"/designer/{KEY}/draft", {"file_name": FILE, "xml": v1}, token)
     assert saved.status_code == 200 and saved.json["updated_by"] == "designer"
-    broken = v1.replace(' camunda:candidateGroups="employee">', ">", 1)
+    broken = v1.replace(' camunda:candidateGroups="employee">', ' camunda:candidateGroups="employee" camunda:priority="hoch">', 1)
     checked = _post_json(designer, f"/designer/{KEY}/validate", {"file_name": FILE, "xml": broken}, token)
     assert checked.status_code == 200 and checked.json["ok"] is False
     assert [p["element_id"] for p in checked.json["problems"] if p["severity"] == "error"] == ["handle_case"]

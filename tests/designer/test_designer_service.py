@@ -59,11 +59,11 @@ def test_only_designers_and_admins_use_the_designer(casework: Casework, actor: A
 def test_validate_returns_problems_with_element_ids_and_deploys_nothing(
     casework: Casework, actor: Any, v1: str
 ) -> None:
-    broken = v1.replace(' camunda:candidateGroups="employee">', ">", 1)
+    broken = v1.replace(' camunda:candidateGroups="employee">', ' camunda:candidateGroups="employee" camunda:priority="hoch">', 1)
     problems = casework.designer.validate(KEY, FILE, broken, actor=actor("designer"))
     errors = [(p.element_id, p.severity) for p in problems if p.severity == "error"]
     assert errors == [("handle_case", "error")]
-    assert "candidateGroups" in problems[0].message
+    assert "camunda:priority" in problems[0].message
     with pytest.raises(NotFound):
         casework.repository.get_definition(KEY)
 
@@ -100,7 +100,7 @@ def test_deploy_creates_version_n_plus_1_and_running_cases_keep_theirs(
 
 def test_a_failing_deploy_deploys_nothing_and_keeps_the_draft(casework: Casework, actor: Any, v1: str) -> None:
     designer = actor("designer")
-    broken = v1.replace(' camunda:candidateGroups="employee">', ">", 1)
+    broken = v1.replace(' camunda:candidateGroups="employee">', ' camunda:candidateGroups="employee" camunda:priority="hoch">', 1)
     casework.designer.save_draft(KEY, FILE, broken, actor=designer)
     with pytest.raises(DefinitionInvalid) as caught:
         casework.designer.deploy(KEY, FILE, broken, actor=designer)

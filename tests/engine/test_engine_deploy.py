@@ -56,9 +56,12 @@ def test_unknown_constraint_and_bad_required_if(make_process: Make) -> None:
     assert "required_if expression" in errors[1][1]
 
 
-def test_user_task_without_groups_or_assignee(make_process: Make) -> None:
-    errors = _errors({"probe.bpmn": make_process(_user_task(attrs=""))})
-    assert errors == [("review", "a user task needs camunda:candidateGroups or camunda:assignee")]
+def test_user_task_without_groups_or_assignee_goes_to_the_default_group(make_process: Make) -> None:
+    deployment = parse_deployment({"probe.bpmn": make_process(_user_task(attrs=""))})
+    warnings = [(p.element_id, p.message) for p in deployment.warnings if p.severity == "warning"]
+    assert ("review", "no camunda:candidateGroups, candidateUsers or assignee: the task goes to the process's "
+                      "default group 'admin' (process property default_group)") in warnings
+    assert deployment.processes["probe"].user_tasks["review"].candidate_groups == "admin"
 
 
 @pytest.mark.parametrize(
@@ -121,7 +124,7 @@ def test_every_problem_of_an_upload_is_reported_at_once(make_process: Make) -> N
     script = '<bpmn:scriptTask id="compute"><bpmn:script>1 +</bpmn:script></bpmn:scriptTask>'
     problems = _problems(
         {
-            "a.bpmn": make_process(_user_task(attrs=""), script, pid="a"),
+            "a.bpmn": make_process(_user_task(attrs='camunda:priority="high"'), script, pid="a"),
             "b.bpmn": broken_xml,
         }
     )
