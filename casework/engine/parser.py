@@ -34,6 +34,7 @@ from casework.records import FormSpec
 from .camunda import adapt
 from .cron import use_cron_timers
 from .forms import read_form
+from .inferred_forms import form_for_formless_task
 from .lint import PropertyCheck, executable_processes, lint_bpmn
 from .schema import schema_problems
 from .xmlsafe import (
@@ -114,7 +115,8 @@ def _meta_from_xml(node: etree._Element, file: str) -> UserTaskMeta:
         assignee=assignee,
         due_date=camunda_attr(node, "dueDate"),
         priority=camunda_attr(node, "priority"),
-        form=read_form(node, file)[0],  # problems are reported by lint, which sees every file
+        # problems are reported by lint, which sees every file; a task without fields offers what the model reads
+        form=form_for_formless_task(node, read_form(node, file)[0]),
         reminders=task_property(node, "reminders"),
     )
 
