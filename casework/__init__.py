@@ -20,6 +20,7 @@ from casework.casefile.notes import NoteService
 from casework.cases.access import AccessService
 from casework.cases.directory import DirectoryService
 from casework.cases.history import HistoryService
+from casework.cases.incidents import StuckCaseCheck
 from casework.cases.parties import build_party_helpers
 from casework.cases.repository import RepositoryService, SpecCache
 from casework.cases.runtime import RuntimeService
@@ -38,7 +39,6 @@ from casework.time.management import DEFAULT_LEASE_SECONDS, ManagementService
 from casework.time.reminders import REMINDER_KINDS, ReminderService, check_policy
 from casework.time.timers import BPMN as BPMN_TIMER
 from casework.time.timers import BpmnTimers, TimerSync
-from casework.cases.incidents import StuckCaseCheck
 
 
 class Casework:

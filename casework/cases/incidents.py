@@ -14,9 +14,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from casework.cases.runtime import RuntimeService
 from casework.clock import Clock
 from casework.errors import Conflict, NotFound
-from casework.cases.runtime import RuntimeService
 from casework.unit_of_work import unit_of_work
 from models import ExternalTask, HumanTask, MessageSubscription, ProcessInstance, Timer
 

@@ -20,7 +20,16 @@ from .camunda import cron_text
 from .forms import read_form
 from .scripting import compile_problem, is_expression, normalise_script, unwrap_expression
 from .timing import resolve_due, timer_value_problem
-from .xmlsafe import BPMN_NS, CAMUNDA_NS, NSMAP, camunda_attr, local_name, namespace, task_property
+from .xmlsafe import (
+    BPMN_NS,
+    CAMUNDA_NS,
+    NSMAP,
+    camunda_attr,
+    default_group,
+    local_name,
+    namespace,
+    task_property,
+)
 
 ASSIGNMENT_ATTRS = ("candidateGroups", "candidateUsers", "assignee", "dueDate", "priority")
 HUMAN_TASKS = ("userTask", "manualTask")
@@ -169,8 +178,6 @@ def _sandbox_problems(element: etree._Element, file: str, what: str, source: str
 def _check_human_task(task: etree._Element, file: str) -> list[Problem]:
     problems: list[Problem] = []
     if not any(camunda_attr(task, a) for a in ("candidateGroups", "candidateUsers", "assignee")):
-        from .parser import default_group  # local: the parser imports this module
-
         problems.append(_problem(task, file, "no camunda:candidateGroups, candidateUsers or assignee: the "
                                              f"task goes to the process's default group '{default_group(task)}' "
                                              "(process property default_group)", "warning"))

@@ -43,6 +43,7 @@ from .xmlsafe import (
     NSMAP,
     UnsafeXml,
     camunda_attr,
+    default_group,
     local_name,
     namespace,
     parse_xml,
@@ -119,22 +120,6 @@ def _meta_from_xml(node: etree._Element, file: str) -> UserTaskMeta:
         form=form_for_formless_task(node, read_form(node, file)[0]),
         reminders=task_property(node, "reminders"),
     )
-
-
-def default_group(node: etree._Element) -> str:
-    """The group that gets a process's tasks that name no one (Camunda would leave them to nobody):
-    the process's property ``default_group`` (editable in the designer's properties panel), else its
-    first starter group (whoever may start it owns it), else ``admin``."""
-    process = node
-    while process is not None and local_name(process) != "process":
-        process = process.getparent()
-    if process is None:
-        return "admin"
-    configured = task_property(process, "default_group")
-    if configured and configured.strip():
-        return configured.strip()
-    starters = [g.strip() for g in (camunda_attr(process, "candidateStarterGroups") or "").split(",") if g.strip()]
-    return starters[0] if starters else "admin"
 
 
 def element_properties(node: etree._Element) -> dict[str, str]:

@@ -105,3 +105,19 @@ def task_property(node: etree._Element, name: str) -> str | None:
         if (prop.get("name") or prop.get("id")) == name:
             return str(prop.get("value") or "")
     return None
+
+
+def default_group(node: etree._Element) -> str:
+    """The group that gets a process's tasks that name no one (Camunda would leave them to nobody):
+    the process's property ``default_group`` (editable in the designer's properties panel), else its
+    first starter group (whoever may start it owns it), else ``admin``."""
+    process = node
+    while process is not None and local_name(process) != "process":
+        process = process.getparent()
+    if process is None:
+        return "admin"
+    configured = task_property(process, "default_group")
+    if configured and configured.strip():
+        return configured.strip()
+    starters = [g.strip() for g in (camunda_attr(process, "candidateStarterGroups") or "").split(",") if g.strip()]
+    return starters[0] if starters else "admin"

@@ -1,13 +1,13 @@
 """external tasks (issue 16)
 
-Revision ID: camunda_0007
-Revises: 0006
+Revision ID: camunda_0008
+Revises: 0007_casefile
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'camunda_0007'
-down_revision = '0006'
+revision = 'camunda_0008'
+down_revision = '0007_casefile'
 branch_labels = None
 depends_on = None
 
