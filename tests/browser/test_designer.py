@@ -156,10 +156,11 @@ def test_decision_table_editor_is_accessible(page: Page) -> None:
 
 
 def test_an_uploaded_file_with_an_error_is_refused_and_marked_at_the_element(page: Page, tmp_path) -> None:
-    """Issue 5, acceptance 2: upload a .bpmn whose user task has nobody to do it; deploying it is
-    refused, the task is marked on the diagram, and no version is added."""
+    """Issue 5, acceptance 2: upload a .bpmn whose user task's candidate groups do not compile (a task
+    with nobody named goes to the default group since issue 16); deploying it is refused, the task is
+    marked on the diagram, and no version is added."""
     source = (PROJECT_ROOT / "workflows" / "assignment_termination.bpmn").read_text(encoding="utf-8")
-    broken = source.replace('camunda:candidateGroups="gf"', "", 1)
+    broken = source.replace('camunda:candidateGroups="gf"', 'camunda:candidateGroups="${1 +}"', 1)
     assert broken != source
     upload = tmp_path / "assignment_termination.bpmn"
     upload.write_text(broken, encoding="utf-8")
