@@ -34,6 +34,9 @@ class HumanTask(db.Model):  # type: ignore[name-defined,misc]
     state: Mapped[str] = mapped_column(sa.String(20))
     candidate_groups: Mapped[list[str]] = mapped_column(JSONType, default=list)
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # the user the process itself names (camunda:assignee): besides the candidates, the only one
+    # who may hold or complete the task (separation of duties, AccessService.may_work_on)
+    named_assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     priority: Mapped[int] = mapped_column(default=50)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

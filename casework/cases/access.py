@@ -254,6 +254,19 @@ class AccessService:
         )
 
 
+    def may_work_on(self, session: sa.orm.Session, actor: Actor, task: Any) -> bool:
+        """Separation of duties, the one rule for who may hold or complete a task: a candidate (a
+        member of one of its groups in a party organisation it is offered in) or the user the
+        process itself names as its assignee. Being admin or supervisor makes no one a candidate:
+        they may hand a task on, never do it. ``task`` carries ``state``, ``pairs`` (its
+        (group, organisation) offers) and ``named_assignee_id``; ``session`` is there for rules
+        that need to look further (a recorded substitute)."""
+        if task.state != "open":
+            return False
+        if task.named_assignee_id is not None and task.named_assignee_id == actor.user_id:
+            return True
+        return bool(task.pairs & actor.memberships)
+
     def can_see_task(self, session: sa.orm.Session, actor: Actor, task: Any, offered: bool) -> bool:
         """Assignee, the one who completed it, a candidate of an open task (``offered``), or an admin
         (DOMAIN.md §2: a user sees tasks assigned to them or offered to one of their groups)."""

@@ -120,6 +120,7 @@ def _plan_new(
                 "state": "open",
                 "candidate_groups": list(assignment.candidate_groups),
                 "assignee_id": assignee_id,
+                "named_assignee_id": assignee_id,
                 "due_at": assignment.due_at,
                 "priority": assignment.priority,
                 "created_at": now,

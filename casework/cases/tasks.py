@@ -181,9 +181,9 @@ class TaskService:
         with unit_of_work() as session:
             task = self._visible(session, task_id, actor)
             self._require_open(task)
+            self._require_may_work(session, task, actor)
             if task.assignee_id == actor.user_id:
                 return task_info(task, {actor.user_id: actor.username})
-            self._require_candidate(session, task, actor)
             now = self.clock.now()
             self._take(session, task, actor, now)
             self._append(session, task, _event(task, now, actor, "task_claimed"))
@@ -231,15 +231,7 @@ class TaskService:
                 or (task.assignee_id in (None, actor.user_id) and task.offered_to(actor))
             ):
                 raise Forbidden("Nur Vorgesetzte und Mitglieder der Gruppe dürfen Aufgaben zuweisen.")
-            user = session.scalar(sa.select(User).where(User.username == username, User.active.is_(True)))
-            target = self.access.actor_for(session, user.id) if user else None
-            if target is None or not (
-                task.offered_to(target) or target.is_admin
-            ):
-                raise ValidationFailed(
-                    "Die Person kann diese Aufgabe nicht übernehmen.",
-                    {"username": "Unbekannt oder nicht in den Kandidatengruppen"},
-                )
+            target = self._assignable(session, task, username)
             now = self.clock.now()
             session.execute(
                 sa.update(HumanTask.__table__)
@@ -267,11 +259,13 @@ class TaskService:
             self._require_open(task)
             now = self.clock.now()
             events = []
-            if task.assignee_id is None:
-                self._require_candidate(session, task, actor)
-                events.append(_event(task, now, actor, "task_claimed"))
-            elif task.assignee_id != actor.user_id:
+            if task.assignee_id not in (None, actor.user_id):
                 raise Conflict("Die Aufgabe ist jemand anderem zugewiesen.")
+            # also for the one who holds it: holding a task (e.g. assigned before this rule, or
+            # since left the group) does not make one a candidate
+            self._require_may_work(session, task, actor)
+            if task.assignee_id is None:
+                events.append(_event(task, now, actor, "task_claimed"))
             loaded = self.runtime.load(session, task.instance_id)
             meta = loaded.model.user_tasks.get(task.bpmn_id)
             clean = data
@@ -340,14 +334,38 @@ class TaskService:
         with unit_of_work(write=False) as session:
             return self.access.can_see_instance(session, actor, instance_id)
 
-    def _require_candidate(self, session: sa.orm.Session, task: Any, actor: Actor) -> None:
+    def _require_may_work(self, session: sa.orm.Session, task: Any, actor: Actor) -> None:
         """Admins see every task without being offered it; they may assign it, not do it.
 
         Raises:
-            Forbidden: the actor sees the task but is not one of its candidates.
+            Forbidden: the actor sees the task but is neither a candidate nor its named assignee.
         """
-        if actor.is_admin and not task.offered_to(actor):
-            raise Forbidden("Sie können diese Aufgabe zuweisen, aber nicht selbst bearbeiten.")
+        if not self.access.may_work_on(session, actor, task):
+            if actor.is_admin:
+                raise Forbidden("Sie können diese Aufgabe zuweisen, aber nicht selbst bearbeiten.")
+            raise Forbidden(
+                "Diese Aufgabe dürfen nur Mitglieder ihrer Kandidatengruppen in den beteiligten "
+                "Organisationen bearbeiten."
+            )
+
+    def _assignable(self, session: sa.orm.Session, task: Any, username: str) -> Actor:
+        """The active user ``username`` if they may hold the task (AccessService.may_work_on).
+
+        Raises:
+            ValidationFailed: unknown, inactive, or neither a candidate nor the named assignee.
+        """
+        user_id = session.scalar(sa.select(User.id).where(User.username == username, User.active.is_(True)))
+        target = self.access.actor_for(session, user_id) if user_id is not None else None
+        if target is None:
+            raise ValidationFailed("Die Person kann diese Aufgabe nicht übernehmen.",
+                                   {"username": "Unbekannte oder deaktivierte Person."})
+        if not self.access.may_work_on(session, target, task):
+            raise ValidationFailed(
+                "Die Person kann diese Aufgabe nicht übernehmen: Zuweisen lässt sich eine Aufgabe nur an "
+                "Mitglieder ihrer Kandidatengruppen in einer beteiligten Organisation (Funktionstrennung).",
+                {"username": "Nicht in den Kandidatengruppen dieser Aufgabe."},
+            )
+        return target
 
     @staticmethod
     def _require_open(task: Any) -> None:
