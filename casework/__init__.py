@@ -24,6 +24,7 @@ from casework.cases.incidents import StuckCaseCheck
 from casework.cases.parties import build_party_helpers
 from casework.cases.repository import RepositoryService, SpecCache
 from casework.cases.runtime import RuntimeService
+from casework.cases.sessions import SessionPolicy, SessionService
 from casework.cases.tasks import TaskService
 from casework.clock import Clock
 from casework.designer import DesignerService
@@ -52,6 +53,8 @@ class Casework:
         login_max_failures: int = 10,
         login_lock_seconds: int = 120,
         timer_lease_seconds: int = DEFAULT_LEASE_SECONDS,
+        session_policy: SessionPolicy | None = None,
+        min_password_length: int = 12,
     ) -> None:
         self.clock = clock or Clock()
         helpers = build_helpers(self.clock)
@@ -66,12 +69,16 @@ class Casework:
         helpers.update(self.legal.script_helpers())
         self.engine = Engine(helpers, self.clock)
         self.access = AccessService()
+        # sessions run on wall-clock time: moving the business clock (tests, timers) must not end them
+        self.sessions = SessionService(self.access, session_policy)
         self.directory = DirectoryService(
             self.access,
             password_method,
             self.clock,
             max_failures=login_max_failures,
             lock_seconds=login_lock_seconds,
+            sessions=self.sessions,
+            min_password_length=min_password_length,
         )
         self.history = HistoryService()
         self.repository = RepositoryService(SpecCache(), self.clock, {"reminders": check_policy})
@@ -97,6 +104,7 @@ class Casework:
         # no case hangs silently: running cases that cannot move become incidents (issue 16)
         self.stuck_cases = StuckCaseCheck(self.runtime, self.clock)
         self.management.jobs.append(self.stuck_cases)
+        self.management.jobs.append(self.sessions.purge)
 
 
 __all__ = ["Casework"]

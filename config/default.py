@@ -5,8 +5,8 @@
 # PostgreSQL: postgresql://user@host/db (the psycopg 3 driver is used).
 DATABASE_URL = ""
 
-# Signs session cookies, CSRF tokens and API tokens. Empty means: read or create
-# instance/secret_key (never commit a real key).
+# Signs session cookies and CSRF tokens. Empty means: read or create instance/secret_key (never
+# commit a real key). Outside debug and testing, a key shorter than 32 characters refuses to start.
 SECRET_KEY = ""
 
 # Hash method for passwords (werkzeug.security); tests use a cheaper one.
@@ -16,8 +16,18 @@ PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
 LOGIN_MAX_FAILURES = 10
 LOGIN_LOCK_SECONDS = 120
 
-# Lifetime of API bearer tokens in seconds.
+# Lifetime of API bearer tokens in seconds (at most; revoked with DELETE /api/v1/auth/token, ended by
+# a password change or deactivation, and like browser sessions after SESSION_IDLE_TIMEOUT unused).
 API_TOKEN_TTL = 8 * 3600
+
+# Browser sessions and API tokens live on the server (table auth_sessions). A session unused for
+# SESSION_IDLE_TIMEOUT seconds ends (checked to the minute: "last seen" is written at most once a
+# minute), and every session ends SESSION_LIFETIME seconds after sign-in.
+SESSION_IDLE_TIMEOUT = 30 * 60
+SESSION_LIFETIME = 10 * 3600
+
+# Shortest new password a user may choose ("Passwort ändern").
+PASSWORD_MIN_LENGTH = 12
 
 # Deploy the files under WORKFLOWS_DIR when the app starts (unchanged files deploy nothing).
 DEPLOY_ON_STARTUP = True
@@ -30,6 +40,10 @@ INBOX_PAGE_SIZE = 25
 
 # Largest request body (BPMN uploads included), in bytes.
 MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+
+# Deepest nesting of a JSON request body (objects and arrays); deeper bodies get 400. The
+# processes' data is a few levels deep; the limit keeps the parser and the engine off the stack's end.
+JSON_MAX_DEPTH = 32
 
 # UI languages; German first. The browser's Accept-Language picks one.
 LANGUAGES = ["de", "en"]
@@ -44,7 +58,8 @@ SESSION_COOKIE_SECURE = False
 # CSRF tokens stay valid for the whole session (forms may be open for a long time).
 WTF_CSRF_TIME_LIMIT = None
 
-# --- E-mail (casework/mail/outbox.py: an outbox delivered by the scheduler, each mail exactly once) ---
+# --- E-mail (casework/mail/outbox.py: an outbox delivered by the scheduler, at least once: a crash between
+# the server's acceptance and our "sent" mark resends the mail with the same Message-ID) ---
 # SMTP server; MAIL_TLS is "none", "starttls" (usually port 587) or "ssl" (implicit TLS, port 465).
 MAIL_HOST = "127.0.0.1"
 MAIL_PORT = 25

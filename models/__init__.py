@@ -1,5 +1,6 @@
 """SQLAlchemy models, one table per module; importable without Flask app or SpiffWorkflow."""
 
+from models.auth_session import AuthSession
 from models.calendar import HolidayOverride
 from models.case_file import Absence, CaseDocument, CaseNote
 from models.committee import Body, BodyMember
@@ -18,6 +19,7 @@ from models.user import Group, Membership, User
 
 __all__ = [
     "Absence",
+    "AuthSession",
     "CaseDocument",
     "CaseNote",
     "Body",

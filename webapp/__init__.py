@@ -10,13 +10,19 @@ from typing import Any
 from flask import Flask
 
 from casework import Casework
+from casework.cases.sessions import SessionPolicy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
+# outside debug and testing a shorter secret key refuses to start (issue 11)
+MIN_SECRET_KEY_LENGTH = 32
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    from webapp.json_input import StrictJSONProvider
+
+    app.json = StrictJSONProvider(app)
     app.config.from_object("config.default")
     if test_config is not None:
         app.config.from_object("config.testing")
@@ -39,6 +45,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         login_max_failures=int(app.config["LOGIN_MAX_FAILURES"]),
         login_lock_seconds=int(app.config["LOGIN_LOCK_SECONDS"]),
         timer_lease_seconds=int(app.config["SCHEDULER_LEASE_SECONDS"]),
+        session_policy=SessionPolicy(
+            idle_seconds=int(app.config["SESSION_IDLE_TIMEOUT"]),
+            lifetime_seconds=int(app.config["SESSION_LIFETIME"]),
+            token_lifetime_seconds=int(app.config["API_TOKEN_TTL"]),
+        ),
+        min_password_length=int(app.config["PASSWORD_MIN_LENGTH"]),
     )
 
     from webapp import auth_setup, cli, errors, views
@@ -70,13 +82,26 @@ def _finish_config(app: Flask) -> None:
     app.config["WORKFLOWS_DIR"] = Path(app.config.get("WORKFLOWS_DIR") or PROJECT_ROOT / "workflows")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    _check_secret_key(app)
+
+
+def _check_secret_key(app: Flask) -> None:
+    """Refuse to serve with a guessable key: it signs the session cookies and CSRF tokens."""
+    key = app.config["SECRET_KEY"]
+    if len(key) >= MIN_SECRET_KEY_LENGTH or app.debug or app.testing:
+        return
+    raise RuntimeError(
+        f"FALLWERK_SECRET_KEY ist zu kurz ({len(key)} Zeichen, mindestens {MIN_SECRET_KEY_LENGTH}): "
+        "einen zufälligen Schlüssel setzen (z. B. python -c 'import secrets; print(secrets.token_hex(32))') "
+        "oder die Variable leer lassen, dann wird instance/secret_key erzeugt."
+    )
 
 
 def _instance_secret(folder: Path) -> str:
     """A per-installation key kept in the instance folder, created on first start."""
     path = folder / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
+        path.write_text(secrets.token_hex(32))  # 64 characters
         path.chmod(0o600)
     return path.read_text().strip()
 

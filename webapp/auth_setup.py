@@ -1,17 +1,20 @@
-"""Authentication wiring: session logins for the browser, bearer tokens for the API."""
+"""Authentication wiring: session logins for the browser, bearer tokens for the API.
+
+Both are server-side sign-ins (casework.sessions): the browser's signed session cookie carries
+only a random session secret (``SESSION_KEY``), the API's bearer token is such a secret itself.
+Ending the row (logout, revocation, password change, deactivation) ends the sign-in for good.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime
 
-from flask import Flask, Request, current_app
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from flask import Flask, Request, session
 
 from webapp.common import CurrentUser, services
 from webapp.extensions import login_manager
 
-TOKEN_SALT = "fallwerk-api-token"  # noqa: S105 - a namespace, not a secret
+SESSION_KEY = "sid"
 
 
 def init_app(app: Flask) -> None:
@@ -23,22 +26,29 @@ def init_app(app: Flask) -> None:
 
 
 def _load_user(user_id: str) -> CurrentUser | None:
-    try:
-        actor = services().directory.actor(int(user_id))
-    except ValueError:
+    actor = services().sessions.resolve(session.get(SESSION_KEY), "web")
+    if actor is None or str(actor.user_id) != user_id:
         return None
-    return CurrentUser(actor) if actor else None
+    return CurrentUser(actor)
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
+def start_browser_session(user_id: int) -> None:
+    """A new server-side session for the browser; the caller has cleared the old cookie's content."""
+    secret, _expires = services().sessions.open(user_id, "web")
+    session[SESSION_KEY] = secret
+
+
+def end_browser_session() -> None:
+    services().sessions.close(session.get(SESSION_KEY))
 
 
 def issue_token(user_id: int) -> tuple[str, datetime]:
-    """A signed, expiring bearer token for the API."""
-    ttl = int(current_app.config["API_TOKEN_TTL"])
-    token = _serializer().dumps({"uid": user_id})
-    return token, datetime.now(UTC) + timedelta(seconds=ttl)
+    """A bearer token for the API: a random secret, valid until revoked, idle too long or expired."""
+    return services().sessions.open(user_id, "api")
+
+
+def revoke_token(token: str) -> bool:
+    return services().sessions.close(token)
 
 
 def bearer_token(request: Request) -> str | None:
@@ -52,10 +62,5 @@ def _load_from_token(request: Request) -> CurrentUser | None:
     token = bearer_token(request)
     if token is None:
         return None
-    try:
-        payload: Any = _serializer().loads(token, max_age=int(current_app.config["API_TOKEN_TTL"]))
-        user_id = int(payload["uid"])
-    except (BadSignature, KeyError, TypeError, ValueError):
-        return None
-    actor = services().directory.actor(user_id)
+    actor = services().sessions.resolve(token, "api")
     return CurrentUser(actor, via_token=True) if actor else None

@@ -1,4 +1,4 @@
-"""Command line: `flask --app app setup [--demo]`, `flask --app app workflows deploy|list`."""
+"""Command line: `flask --app app setup [--demo]`, `workflows deploy|list|export`, `users deactivate|activate`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 from flask_migrate import upgrade
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,6 +20,7 @@ from webapp.common import services
 def init_app(app: Flask) -> None:
     app.cli.add_command(setup_command)
     app.cli.add_command(workflows)
+    app.cli.add_command(users)
 
 
 @click.command("setup")
@@ -35,6 +37,32 @@ def setup_command(demo: bool) -> None:
         create_demo_world(casework.directory)
         click.echo("Demo-Daten angelegt (Passwort 'demo' für alle Demo-Benutzer; nur zum Ausprobieren).")
     click.echo("Fallwerk ist eingerichtet.")
+
+
+@click.group("users", cls=AppGroup)
+def users() -> None:
+    """Deactivate and reactivate users (the operator's counterpart of the admin API)."""
+
+
+@users.command("deactivate")
+@click.argument("username")
+def deactivate_command(username: str) -> None:
+    """The user can no longer sign in; their browser sessions and API tokens end at once."""
+    try:
+        services().directory.set_active(username, False, actor=None)
+    except NotFound as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"{username} ist deaktiviert; alle Sitzungen und Tokens sind beendet.")
+
+
+@users.command("activate")
+@click.argument("username")
+def activate_command(username: str) -> None:
+    try:
+        services().directory.set_active(username, True, actor=None)
+    except NotFound as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"{username} ist wieder aktiv.")
 
 
 @click.group("workflows")

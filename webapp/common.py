@@ -44,7 +44,7 @@ def request_cache(key: str, factory: Any) -> Any:
 
 def page_arg(args: Any) -> int:
     """The ``page`` query parameter of an HTML list; anything odd means the first page."""
-    try:
-        return max(1, int(args.get("page", "1")))
-    except ValueError:
+    text = str(args.get("page", "1")).strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 9):  # an OFFSET must fit the database
         return 1
+    return max(1, int(text))

@@ -23,18 +23,20 @@ ADMIN_GROUP = "admin"
 # the visibility of a case that everyone of its organisations sees (casework.cases.visibility)
 ORGANISATION_WIDE = "organisation"
 
+# a user with each of their memberships; the session lookup (casework.sessions) adds its own columns
+ACTOR_COLUMNS = (
+    User.id,
+    User.username,
+    User.display_name,
+    User.email,
+    User.active,
+    User.organisation_id,
+    Group.id.label("group_id"),
+    Group.name.label("group_name"),
+    Membership.organisation_id.label("membership_org"),
+)
 _ACTOR = (
-    sa.select(
-        User.id,
-        User.username,
-        User.display_name,
-        User.email,
-        User.active,
-        User.organisation_id,
-        Group.id.label("group_id"),
-        Group.name.label("group_name"),
-        Membership.organisation_id.label("membership_org"),
-    )
+    sa.select(*ACTOR_COLUMNS)
     .outerjoin(Membership, Membership.user_id == User.id)
     .outerjoin(Group, Group.id == Membership.group_id)
     .where(User.id == sa.bindparam("id"))
@@ -62,7 +64,11 @@ class AccessService:
 
     def actor_for(self, session: sa.orm.Session, user_id: int) -> Actor | None:
         """The actor of an active user, with all memberships, in one query (it runs on every request)."""
-        rows = session.connection().execute(_ACTOR, {"id": user_id}).all()
+        return self.actor_from_rows(session.connection().execute(_ACTOR, {"id": user_id}).all())
+
+    @staticmethod
+    def actor_from_rows(rows: Any) -> Actor | None:
+        """The actor from rows shaped like ``ACTOR_COLUMNS`` (one per membership); None if inactive."""
         if not rows or not rows[0].active:
             return None
         user = rows[0]

@@ -10,7 +10,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from casework.cases.access import AccessService
 from casework.clock import Clock
+from casework.errors import Forbidden, NotFound, ValidationFailed
 from casework.records import Actor
+from casework.cases.sessions import SessionService
 from casework.unit_of_work import unit_of_work
 from models import Group, Membership, Organisation, OrganisationLink, User
 
@@ -40,8 +42,12 @@ class DirectoryService:
         *,
         max_failures: int = 10,
         lock_seconds: int = 120,
+        sessions: SessionService | None = None,
+        min_password_length: int = 12,
     ) -> None:
         self.access = access
+        self.sessions = sessions
+        self.min_password_length = min_password_length
         self.password_method = password_method
         self.clock = clock
         self.max_failures = max_failures
@@ -69,6 +75,45 @@ class DirectoryService:
             if user.failed_logins or user.locked_until:
                 user.failed_logins, user.locked_until = 0, None
             return self.access.actor_for(session, user.id)
+
+    def change_password(self, user_id: int, current: str, new: str) -> None:
+        """Set a new password after checking the current one; ends every session and token of the user.
+
+        Raises:
+            ValidationFailed: the current password is wrong, or the new one is too short or unchanged.
+        """
+        if not isinstance(new, str) or len(new) < self.min_password_length:
+            raise ValidationFailed("Das neue Passwort ist zu kurz.", {
+                "new_password": f"Mindestens {self.min_password_length} Zeichen."})
+        with unit_of_work() as session:
+            user = session.get(User, user_id)
+            if user is None or not check_password_hash(user.password_hash, current or ""):
+                raise ValidationFailed("Das bisherige Passwort ist falsch.", {"password": "Falsch."})
+            if check_password_hash(user.password_hash, new):
+                raise ValidationFailed("Das neue Passwort ist das bisherige.", {"new_password": "Unverändert."})
+            user.password_hash = generate_password_hash(new, method=self.password_method)
+            self._end_sessions(session, user_id)
+
+    def set_active(self, username: str, active: bool, *, actor: Actor | None) -> None:
+        """Deactivate (or reactivate) a user; deactivation ends every session and token of theirs.
+        ``actor`` None is the operator at the command line.
+
+        Raises:
+            Forbidden: the actor is not an admin.  NotFound: no such user.
+        """
+        if actor is not None and not actor.is_admin:
+            raise Forbidden("Nur Administratoren dürfen Benutzer deaktivieren.")
+        with unit_of_work() as session:
+            user = session.scalar(sa.select(User).where(User.username == username))
+            if user is None:
+                raise NotFound("Benutzer nicht gefunden.")
+            user.active = active
+            if not active:
+                self._end_sessions(session, user.id)
+
+    def _end_sessions(self, session: sa.orm.Session, user_id: int) -> None:
+        if self.sessions is not None:
+            self.sessions.close_all(session, user_id)
 
     def group_labels(self) -> dict[str, str]:
         """Readable labels of the groups by name; cached, groups change with set-up, not per request."""

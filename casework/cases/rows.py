@@ -14,7 +14,9 @@ from casework.records import InstanceInfo, TaskInfo
 from models import ProcessInstance, User
 
 MAX_PER_PAGE = 200
-MAX_PAGE = 1_000_000
+# the largest page the API accepts (nine digits); the page asked for is the page answered, however
+# far past the end, and its OFFSET (at most ~2e11 rows) stays within a 64-bit integer
+MAX_PAGE = 999_999_999
 
 
 def page_window(page: int, per_page: int) -> tuple[int, int]:

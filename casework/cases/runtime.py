@@ -25,6 +25,7 @@ from casework.dates import check_land
 from casework.engine import Engine, ProcessModel, Snapshot, validate_form
 from casework.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from casework.records import Actor, HistoryEntry, InstanceInfo, Page, TaskInfo
+from casework.cases.system_variables import land_of_case, refuse_system_variables
 from casework.unit_of_work import after_commit, unit_of_work
 from models import CaseParty, HumanTask, Organisation, ProcessDefinition, ProcessInstance
 
@@ -256,6 +257,8 @@ class RuntimeService:
             loaded = self.load(session, instance_id)
             if loaded.status != "error":
                 raise Conflict("Der Fall ist nicht fehlgeschlagen.")
+            # a correction fixes what a script got wrong, never who started the case or its Land
+            refuse_system_variables(variables or {}, (*loaded.model.system_variables, "land"), land=True)
             with running_case(session, loaded.id, loaded.organisation_id, loaded.parties) as effects:
                 retried = self.engine.retry(loaded.workflow, variables or {})
             loaded.status = "running"  # so that failing again is recorded as a failure again
@@ -557,11 +560,13 @@ class RuntimeService:
         self, model: ProcessModel, variables: dict[str, Any], actor: Actor, land: str | None
     ) -> dict[str, Any]:
         variables = dict(variables)
-        given_land = None
-        if "land" in variables and not any(f.name == "land" for f in model.start_form.fields):
-            # every case has a Land (DOMAIN.md names it among the start variables); a start form
-            # need not ask for it, as it defaults to the starter organisation's Land
-            given_land = self._check_land(variables.pop("land"))
+        refuse_system_variables(variables, model.system_variables)
+        given = variables.pop("land", None)
+        case_land = land_of_case(None if given is None else self._check_land(given), land)
+        # a start form that shows the Land (option_application) shows the organisation's
+        asks_land = any(f.name == "land" for f in model.start_form.fields)
+        if asks_land and case_land is not None:
+            variables["land"] = case_land
         if model.start_form.fields:
             # start-form rules may look at who starts (e.g. only HR gives notice for the Träger)
             context = {"starter_groups": sorted(actor.groups), "started_by": actor.username}
@@ -571,9 +576,8 @@ class RuntimeService:
             data = validate_form(model.start_form, variables, context=context, evaluate=self.engine.evaluate)
         else:
             data = variables
-        if given_land is not None:
-            data["land"] = given_land
-        data.setdefault("land", land or "NW")
+        if not asks_land or data.get("land") is None:
+            data["land"] = case_land or "NW"
         data["started_by"] = actor.username
         if model.initiator:  # Camunda's camunda:initiator: the variable that names the starter
             data[model.initiator] = actor.username

@@ -33,6 +33,7 @@ from casework.records import FormSpec
 
 from .camunda import adapt
 from .cron import use_cron_timers
+from .depth import MAX_CHAIN, chain_problems
 from .forms import read_form
 from .inferred_forms import form_for_formless_task
 from .lint import PropertyCheck, executable_processes, lint_bpmn
@@ -42,6 +43,7 @@ from .xmlsafe import (
     DMN_NAMESPACES,
     NSMAP,
     UnsafeXml,
+    as_utf8,
     camunda_attr,
     default_group,
     local_name,
@@ -92,6 +94,8 @@ class ProcessModel:
     properties: dict[str, str] = field(default_factory=dict)
     # camunda:initiator of the none start event: the variable that gets the starter's user name
     initiator: str | None = None
+    # variables only the system sets (process property "system_variables"); a start refuses them
+    system_variables: tuple[str, ...] = ()
 
 
 @dataclass
@@ -235,6 +239,9 @@ def _decision_ids(doc: _Document) -> set[str]:
 
 def _spiff_problem(exc: Exception, file: str, fallback_id: str | None) -> Problem:
     element = getattr(exc, "id", None) or fallback_id
+    if isinstance(exc, RecursionError):  # a shape chain_problems does not foresee; never the raw text
+        return Problem(file, element, f"Das Modell ist zu tief geschachtelt (höchstens {MAX_CHAIN} "
+                       "Elemente hintereinander); bitte in aufgerufene Prozesse aufteilen.")
     message = str(exc).rstrip(". ").strip() or type(exc).__name__
     return Problem(getattr(exc, "file_name", None) or file, element, message)
 
@@ -263,17 +270,21 @@ def parse_deployment(
     """
     problems: list[Problem] = []
     docs: list[_Document] = []
-    for file, content in files.items():
+    files = dict(files)
+    for file, content in list(files.items()):
         found: list[Problem] = []
         try:
-            doc = _load(file, content, found)
+            files[file] = as_utf8(content)
+            doc = _load(file, files[file], found)
         except UnsafeXml as exc:
             problems.append(Problem(file, None, str(exc)))
             continue
+        found.extend(chain_problems(doc.root, file) if doc.kind == "bpmn" else [])
         problems.extend(found)
         if doc.kind == "bpmn":
             problems.extend(_not_repeated(lint_bpmn(doc.root, file, property_checks or {}), found))
-        # SpiffWorkflow's parser may fail in obscure ways on schema-invalid XML
+        # SpiffWorkflow's parser may fail in obscure ways on schema-invalid XML, and recurses too
+        # deep on an overlong chain (both are among ``found``)
         if not any(p.severity == "error" for p in found):
             docs.append(doc)
     context = _existing_documents(existing or {}, files, docs)
@@ -376,6 +387,9 @@ def _build_model(parser: FallwerkParser, key: str, process: etree._Element, file
         user_tasks=user_tasks,
         properties=element_properties(process),
         initiator=camunda_attr(starts[0], "initiator") if starts else None,
+        system_variables=tuple(
+            v.strip() for v in (element_properties(process).get("system_variables") or "").split(",") if v.strip()
+        ),
     )
 
 

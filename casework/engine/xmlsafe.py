@@ -7,6 +7,8 @@ declares one is refused outright instead of being parsed "carefully".
 
 from __future__ import annotations
 
+import codecs
+import re
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
@@ -121,3 +123,49 @@ def default_group(node: etree._Element) -> str:
         return configured.strip()
     starters = [g.strip() for g in (camunda_attr(process, "candidateStarterGroups") or "").split(",") if g.strip()]
     return starters[0] if starters else "admin"
+
+
+# Byte order marks, longest first (a UTF-32-LE mark begins with the UTF-16-LE one).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# "<?" of a declaration in UTF-16 without a mark
+_UNMARKED = ((b"<\x00?\x00", "utf-16-le"), (b"\x00<\x00?", "utf-16-be"))
+_DECLARED = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
+_DECLARATION_ENCODING = re.compile(r"^(\s*<\?xml[^>]*?encoding\s*=\s*)([\"'])[A-Za-z0-9._-]+\2")
+
+
+def as_utf8(content: bytes) -> bytes:
+    """The file re-encoded as UTF-8, its XML declaration saying so.
+
+    Stored definitions, content hashes and the designer all work on UTF-8 text; an editor that
+    saves UTF-16 (with a byte order mark) or ISO-8859-1 (declared) still produces a valid model,
+    so it deploys rather than being refused. UTF-8 files are returned unchanged.
+
+    Raises:
+        UnsafeXml: the bytes cannot be read in the encoding they declare.
+    """
+    codec = next((c for bom, c in _BOMS if content.startswith(bom)), None)
+    codec = codec or next((c for start, c in _UNMARKED if content.startswith(start)), None)
+    if codec is None:
+        declared = _DECLARED.match(content[:200])
+        name = declared.group(1).decode("ascii").lower() if declared else "utf-8"
+        if name.replace("_", "-") in ("utf-8", "utf8"):
+            codec = None
+        else:
+            codec = name
+    try:
+        if codec is None:
+            content.decode("utf-8")
+            return content
+        text = content.decode(codec)
+    except LookupError:
+        raise UnsafeXml(f"Unbekannte Zeichenkodierung '{codec}'; bitte die Datei als UTF-8 speichern.") from None
+    except UnicodeDecodeError:
+        shown = (codec or "UTF-8").upper()
+        raise UnsafeXml(f"Die Datei ist kein gültiges {shown}; bitte als UTF-8 speichern.") from None
+    return _DECLARATION_ENCODING.sub(r"\1\2UTF-8\2", text, count=1).encode("utf-8")

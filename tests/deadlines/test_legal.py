@@ -201,7 +201,9 @@ def test_running_cases_see_versions_admins_added(casework: Any, actor: Any) -> N
     casework.legal.add_version(key="council_quorum_rule", land="BY", valid_from="2014-10-07",
                                value='"council_two_thirds"', source="Landesrecht (Beispiel)", actor=admin)
     deploy_fixture(casework, "legal_probe.bpmn")
-    case = casework.runtime.start("legal_probe", actor=admin, variables={
+    # a case's Land is its organisation's (issue 11): the admin starts it for a Bavarian one
+    bavaria = casework.directory.ensure_organisation("land-by", "Freistaat Bayern", "land", "BY")
+    case = casework.runtime.start("legal_probe", actor=admin, organisation_id=bavaria, variables={
         "resolution_date": "2020-05-05", "posted_on": "2025-06-02", "land": "BY"})
     assert casework.runtime.get(case.id, actor=admin).variables["quorum_rule"] == "council_two_thirds"
     used = [e.data for e in casework.runtime.list_history(case.id, actor=admin) if e.action == "legal_parameter_used"]

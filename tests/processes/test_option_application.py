@@ -441,9 +441,20 @@ def test_group_members_prefers_the_case_parties(app: Flask, clock: FrozenClock) 
         db.session.remove()
 
 
-def test_land_task_goes_to_the_authority_of_the_applications_land(cases: ProcessDriver) -> None:
-    # no land_authority of Bavaria exists in the demo world: the task waits for the group, unassigned
-    after = run_checks(cases, start=start_vars(land="BY"))
+def test_land_task_goes_to_the_authority_of_the_applications_land(cases: ProcessDriver, colleague: Any) -> None:
+    # the Land is the applying Kreis's own (issue 11: a Kreis in NRW cannot apply to Bavaria) ...
+    refused = cases.client("option.team").post("/api/v1/process-instances", json={
+        "process_key": "option_application", "variables": start_vars(land="BY")})
+    assert refused.status_code == 422 and list(refused.json["details"]["fields"]) == ["land"]
+    # ... so a Bavarian Kreis applies to Bavaria, where no land_authority exists in the demo world:
+    # the task waits for the group, unassigned, and NRW's ministry never sees it
+    kreis = ("Landkreis Beispielbayern", "kreis", "BY")
+    team = colleague("option.by", "option_team", "kreis-by", kreis)
+    council_office = colleague("kreistag.by", "council_office", "kreis-by")
+    case = cases.start(team, "option_application", start_vars(kommune=kreis[0], land="BY"), business_key="OPT-BY")
+    assert case["variables"]["land"] == "BY"
+    cases.complete_as(team, case["id"], "prepare_dossier", dossier())
+    after = cases.complete_as(council_office, case["id"], "council_resolution", council())
     (task,) = after["open_tasks"]
     assert (task["name"], task["assignee"], task["candidate_groups"]) == ("land_assessment", None, ["land_authority"])
     assert cases.tasks("land.ministerium", after["id"]) == []

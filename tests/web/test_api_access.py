@@ -86,7 +86,8 @@ def test_token_answer_is_the_same_for_unknown_user_and_wrong_password(client: An
     assert (unknown.status_code, unknown.json) == (wrong.status_code, wrong.json)
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'{"username": "gf", "password": NaN}'])
+# NaN, Infinity and 1e400 are refused with 422 non_finite_number (issue 11, tests/safety/test_bad_input.py)
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'{"username": "gf", "password": }'])
 def test_malformed_json_is_400(client: Any, api: Any, body: bytes) -> None:
     assert_error(
         client.post("/api/v1/auth/token", data=body, content_type="application/json"), 400, "malformed_json"

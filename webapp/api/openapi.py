@@ -566,6 +566,10 @@ def paths() -> dict[str, dict[str, Any]]:
     from webapp.api.casefile_openapi import casefile_paths  # local: it extends this module's tables
 
     result.update(casefile_paths(p))
+    from webapp.api.accounts_openapi import account_paths  # it builds on this module's helpers
+
+    for path, operations in account_paths(p).items():
+        result.setdefault(path, {}).update(operations)
     return result
 
 

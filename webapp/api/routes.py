@@ -7,7 +7,6 @@ unknown paths -- is answered here as ``{"error", "message", "details"}``.
 
 from __future__ import annotations
 
-import json
 from functools import partial
 from pathlib import PurePosixPath
 from typing import Any
@@ -28,7 +27,7 @@ from casework.errors import (
     ValidationFailed,
 )
 from casework.records import Page
-from webapp import auth_setup
+from webapp import auth_setup, json_input
 from webapp.api import serialise
 from webapp.api.openapi import build_document
 from webapp.auth_setup import bearer_token
@@ -48,6 +47,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "malformed_json": (
         "Der Anfragekörper ist kein gültiges JSON-Objekt.",
         "The request body is not a valid JSON object.",
+    ),
+    "json_too_deep": (
+        "Der Anfragekörper ist zu tief verschachtelt (details.max_depth nennt die Grenze).",
+        "The request body is nested too deep (details.max_depth gives the limit).",
+    ),
+    "non_finite_number": (
+        "Zahlen müssen endlich sein: NaN, Infinity und Werte wie 1e400 sind nicht erlaubt.",
+        "Numbers must be finite: NaN, Infinity and values such as 1e400 are not allowed.",
     ),
     "not_authenticated": (
         "Anmeldung erforderlich: Token oder Sitzung fehlt oder ist ungültig.",
@@ -204,21 +211,22 @@ def _authenticate() -> None:
 # --- input helpers ------------------------------------------------------------------------------
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def json_body() -> dict[str, Any]:
     """The request body as a JSON object; an empty body is ``{}``.
 
     Raises:
-        ApiError: 400 for malformed JSON or anything but an object.
+        ApiError: 400 for malformed JSON, anything but an object or nesting past JSON_MAX_DEPTH;
+            422 for a number JSON cannot carry (NaN, Infinity, 1e400).
     """
     raw = request.get_data(cache=True)
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw, parse_constant=_reject_constant)
+        body = json_input.loads(raw)
+    except json_input.JsonTooDeep as exc:
+        raise ApiError("json_too_deep", 400, max_depth=exc.limit) from None
+    except json_input.JsonNonFinite as exc:
+        raise ApiError("non_finite_number", 422, number=exc.literal) from None
     except ValueError as exc:
         raise ApiError("malformed_json", 400, reason=str(exc)) from None
     if not isinstance(body, dict):

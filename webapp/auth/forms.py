@@ -23,3 +23,24 @@ class LoginForm(BaseForm):
         render_kw={"autocomplete": "current-password"},
     )
     next = HiddenField()
+
+
+class PasswordForm(BaseForm):
+    password = PasswordField(
+        _l("Current password"),
+        id="field-current-password",
+        validators=[InputRequired(_l("Please enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        id="field-new-password",
+        validators=[InputRequired(_l("Please enter a new password."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    repeat = PasswordField(
+        _l("Repeat the new password"),
+        id="field-repeat-password",
+        validators=[InputRequired(_l("Please repeat the new password."))],
+        render_kw={"autocomplete": "new-password"},
+    )

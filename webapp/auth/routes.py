@@ -1,4 +1,4 @@
-"""GET/POST /login, POST /logout."""
+"""GET/POST /login, POST /logout, GET/POST /account/password."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from casework.errors import ValidationFailed
 from webapp.auth import bp
-from webapp.auth.forms import LoginForm
-from webapp.common import CurrentUser, services
+from webapp.auth.forms import LoginForm, PasswordForm
+from webapp.auth_setup import end_browser_session, start_browser_session
+from webapp.common import CurrentUser, actor, services
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -27,12 +29,14 @@ def login() -> Response | tuple[str, int] | str:
         form.form_errors.append(_("The user name or the password is wrong."))
         return render_template("auth/login.html", form=form), 401
     session.clear()  # nothing of the anonymous session carries over into the signed-in one
+    start_browser_session(found.user_id)
     login_user(CurrentUser(found))
     return redirect(safe_next(form.next.data) or url_for("inbox.index"))
 
 
 @bp.post("/logout")
 def logout() -> Response:
+    end_browser_session()  # a copy of the cookie signs no one in any more
     logout_user()
     session.clear()
     flash(_("You have been signed out."), "success")
@@ -49,3 +53,26 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Response | tuple[str, int] | str:
+    """Ends every session and token of the user; this browser gets a fresh session."""
+    form = PasswordForm()
+    if not form.validate_on_submit():
+        return render_template("auth/password.html", form=form), 422 if form.is_submitted() else 200
+    if form.new_password.data != form.repeat.data:
+        form.repeat.errors = [_("The two new passwords differ.")]
+        return render_template("auth/password.html", form=form), 422
+    user_id = actor().user_id
+    try:
+        services().directory.change_password(user_id, form.password.data or "", form.new_password.data or "")
+    except ValidationFailed as exc:
+        form.form_errors.append(exc.message)
+        return render_template("auth/password.html", form=form), 422
+    session.clear()
+    start_browser_session(user_id)
+    login_user(CurrentUser(actor()))
+    flash(_("Your password has been changed; you have been signed out everywhere else."), "success")
+    return redirect(url_for("mail_admin.account"))

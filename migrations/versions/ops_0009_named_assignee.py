@@ -1,13 +1,13 @@
 """the assignee a process names, apart from whoever holds a task (issue 11, separation of duties)
 
-Revision ID: 0007_ops_named_assignee
-Revises: 0006
+Revision ID: ops_0009_named_assignee
+Revises: camunda_0008
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007_ops_named_assignee'
-down_revision = '0006'
+revision = 'ops_0009_named_assignee'
+down_revision = 'camunda_0008'
 branch_labels = None
 depends_on = None
 
