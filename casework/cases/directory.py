@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from casework.cases.access import AccessService
+from casework.cases.sessions import SessionService
 from casework.clock import Clock
 from casework.errors import Forbidden, NotFound, ValidationFailed
 from casework.records import Actor
-from casework.cases.sessions import SessionService
 from casework.unit_of_work import unit_of_work
 from models import Group, Membership, Organisation, OrganisationLink, User
 

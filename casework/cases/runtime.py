@@ -18,6 +18,7 @@ from casework.cases.repository import RepositoryService
 from casework.cases.rows import MAX_PER_PAGE, assignee_names, instance_info, page_window, task_info
 from casework.cases.steps import LoadedInstance, StepListener, StepWritten, TaskPlan
 from casework.cases.sync import plan_tasks, write_tasks
+from casework.cases.system_variables import land_of_case, refuse_system_variables
 from casework.cases.visibility import case_visibility, redact_ballots
 from casework.clock import Clock
 from casework.context import running_case
@@ -25,7 +26,6 @@ from casework.dates import check_land
 from casework.engine import Engine, ProcessModel, Snapshot, validate_form
 from casework.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from casework.records import Actor, HistoryEntry, InstanceInfo, Page, TaskInfo
-from casework.cases.system_variables import land_of_case, refuse_system_variables
 from casework.unit_of_work import after_commit, unit_of_work
 from models import CaseParty, HumanTask, Organisation, ProcessDefinition, ProcessInstance
 

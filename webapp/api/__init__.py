@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from webapp.api import casefile as _casefile  # noqa: F401 - registers notes, documents, withdraw, absence
 from webapp.api import accounts as _accounts  # noqa: F401 - token revocation, password, deactivation
+from webapp.api import casefile as _casefile  # noqa: F401 - registers notes, documents, withdraw, absence
 from webapp.api import deadlines as _deadlines  # noqa: F401 - registers POST /deadlines on bp
 from webapp.api import diagram as _diagram  # noqa: F401 - registers GET /process-instances/{id}/diagram
 from webapp.api import messages as _messages  # noqa: F401 - registers POST /messages on bp
