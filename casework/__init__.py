@@ -28,7 +28,7 @@ from casework.cases.sessions import SessionPolicy, SessionService
 from casework.cases.tasks import TaskService
 from casework.clock import Clock
 from casework.designer import DesignerService
-from casework.engine import Engine
+from casework.engine import Engine, StepLimits
 from casework.governance.committees import CommitteeService
 from casework.governance.helpers import build_governance_helpers
 from casework.governance.legal import LegalParameterService
@@ -55,6 +55,7 @@ class Casework:
         timer_lease_seconds: int = DEFAULT_LEASE_SECONDS,
         session_policy: SessionPolicy | None = None,
         min_password_length: int = 12,
+        limits: StepLimits | None = None,
     ) -> None:
         self.clock = clock or Clock()
         helpers = build_helpers(self.clock)
@@ -67,7 +68,7 @@ class Casework:
         self.holidays = HolidayService()
         helpers.update(self.deadlines.script_helpers())
         helpers.update(self.legal.script_helpers())
-        self.engine = Engine(helpers, self.clock)
+        self.engine = Engine(helpers, self.clock, limits)
         self.access = AccessService()
         # sessions run on wall-clock time: moving the business clock (tests, timers) must not end them
         self.sessions = SessionService(self.access, session_policy)
@@ -107,4 +108,4 @@ class Casework:
         self.management.jobs.append(self.sessions.purge)
 
 
-__all__ = ["Casework"]
+__all__ = ["Casework", "StepLimits"]

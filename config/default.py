@@ -58,6 +58,16 @@ SESSION_COOKIE_SECURE = False
 # CSRF tokens stay valid for the whole session (forms may be open for a long time).
 WTF_CSRF_TIME_LIMIT = None
 
+# --- Limits of the designer code one engine step runs (scripts, conditions, DMN cells, expressions) ---
+# A step that goes past one fails its case with an incident (status error, the element, the limit),
+# recorded in the history; an admin retries it after fixing the model or the data (issue 11).
+# Seconds one step may run, measured on the clock (a step cannot use more CPU than that).
+SCRIPT_TIME_LIMIT = 2.0
+# Bytes a single allocation (e.g. 'x' * n) or the step's growth of the process may take.
+SCRIPT_MEMORY_LIMIT = 256 * 1024 * 1024
+# Bytes the case data (the stored state, as JSON) may have after a step.
+CASE_DATA_LIMIT = 1024 * 1024
+
 # --- E-mail (casework/mail/outbox.py: an outbox delivered by the scheduler, at least once: a crash between
 # the server's acceptance and our "sent" mark resends the mail with the same Message-ID) ---
 # SMTP server; MAIL_TLS is "none", "starttls" (usually port 587) or "ssl" (implicit TLS, port 465).

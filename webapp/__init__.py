@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from casework import Casework
+from casework import Casework, StepLimits
 from casework.cases.sessions import SessionPolicy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             token_lifetime_seconds=int(app.config["API_TOKEN_TTL"]),
         ),
         min_password_length=int(app.config["PASSWORD_MIN_LENGTH"]),
+        limits=StepLimits.from_config(app.config),
     )
 
     from webapp import auth_setup, cli, errors, views

@@ -34,6 +34,7 @@ from casework.records import FormSpec
 from . import events
 from .events import WaitingTimer
 from .forms import coerce_default
+from .limits import WATCHDOG, LimitExceeded, StepLimits, data_exceeded, time_exceeded
 from .parser import EXTERNAL_TOPIC_ATTR, META_ATTR, ProcessModel, UserTaskMeta
 from .scripting import RestrictedEnvironment, is_expression, make_script_engine
 from .timing import engine_time, install_engine_clock, resolve_due
@@ -140,6 +141,8 @@ def _describe(exc: Exception) -> str:
     """A one-line message: the underlying Python error, the failing line, SpiffWorkflow's hints."""
     text = str(exc.args[0]) if exc.args else type(exc).__name__
     cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, LimitExceeded):
+        return cause.message  # German, names the limit and its setting: nothing to add
     if isinstance(exc, WorkflowTaskException) and cause is not None:
         detail = f"{type(cause).__name__}: {cause}"
         if isinstance(cause, NameError) and getattr(cause, "name", None) in _WITHHELD:
@@ -178,15 +181,30 @@ def can_move(task: SpiffTask) -> bool:
 class Engine:
     """SpiffWorkflow behind a small facade; reentrant, one per application."""
 
-    def __init__(self, helpers: Mapping[str, Callable[..., Any]], clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        helpers: Mapping[str, Callable[..., Any]],
+        clock: Clock | None = None,
+        limits: StepLimits | None = None,
+    ) -> None:
         # Timers read this clock (timing.install_engine_clock); tests and benchmarks freeze it.
         install_engine_clock()
         self._clock = clock or Clock()
-        self._script_engine = make_script_engine(helpers)
+        self._limits = limits or StepLimits()
+        self._script_engine = make_script_engine(helpers, self._limits)
         self._environment: RestrictedEnvironment = self._script_engine.environment
         registry = BpmnWorkflowSerializer.configure(SERIALIZER_CONFIG)
         registry.register(date, lambda v: {"value": v.isoformat()}, lambda d: date.fromisoformat(d["value"]))
         self._serializer = BpmnWorkflowSerializer(registry)
+
+    @property
+    def limits(self) -> StepLimits:
+        """What one step may use (time, memory, case data); scripts and expressions share them."""
+        return self._limits
+
+    @limits.setter
+    def limits(self, limits: StepLimits) -> None:
+        self._limits = self._environment.limits = limits
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -194,8 +212,14 @@ class Engine:
         """A new instance with ``data`` seeded on the root task (guide §2), advanced to its first wait."""
         wf = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=self._script_engine)
         wf.task_tree.data.update(json.loads(json.dumps(data, default=_json_default)))
-        with engine_time(self._clock.now):
+        with engine_time(self._clock.now), WATCHDOG.step(self.limits):
             self.step(wf)
+        return wf
+
+    def unstarted(self, model: ProcessModel, data: dict[str, Any]) -> Workflow:
+        """The instance :meth:`start` would step: what a start that went past a limit is stored as."""
+        wf = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=self._script_engine)
+        wf.task_tree.data.update(json.loads(json.dumps(data, default=_json_default)))
         return wf
 
     def dump(self, wf: Workflow) -> str:
@@ -231,7 +255,7 @@ class Engine:
             Conflict: nothing in the case has failed.
         """
         failed = [t for t in _all_tasks(wf) if t.state == TaskState.ERROR]
-        if not failed:
+        if not failed and _ERROR_KEY not in wf.task_tree.internal_data:
             raise Conflict("nothing in this case has failed")
         patch = json.loads(json.dumps(variables, default=_json_default))
         wf.task_tree.internal_data.pop(_ERROR_KEY, None)
@@ -241,7 +265,11 @@ class Engine:
             wf.reset_from_task_id(task.id)
             # after the reset the task has inherited its parent's data again: the fix goes on top
             task.data.update(patch)
-        with engine_time(self._clock.now):
+        if not failed:  # stored as it was before a step that went past a limit: run that step again
+            wf.task_tree.data.update(patch)
+            ready = [t for t in _all_tasks(wf) if t.state == TaskState.READY]
+            retried = [t.task_spec.bpmn_id for t in ready if t.task_spec.bpmn_id]
+        with engine_time(self._clock.now), WATCHDOG.step(self.limits):
             self.step(wf)
         return retried
 
@@ -261,7 +289,8 @@ class Engine:
         if not task.task_spec.manual:
             raise Conflict(f"task {task_id} is not a human task")
         task.data.update(json.loads(json.dumps(data, default=_json_default)))
-        with engine_time(self._clock.now):  # running a task may reach a timer and compute its due time
+        # running a task may reach a timer and compute its due time
+        with engine_time(self._clock.now), WATCHDOG.step(self.limits):
             task.run()
             self.step(wf)
 
@@ -284,8 +313,17 @@ class Engine:
                 element = getattr(getattr(exc, "task_spec", None), "bpmn_id", None)
                 self._record(wf, element, _describe(exc))
                 return
+            except LimitExceeded as exc:  # past a limit outside any script task (e.g. entering one)
+                self._record(wf, None, exc.message)
+                return
             except Exception as exc:  # a SpiffWorkflow bug must fail the case, not the request
                 self._record(wf, None, f"internal engine error: {type(exc).__name__}: {exc}")
+                return
+            except BaseException as exc:
+                if type(exc).__name__ != "_Interrupt":
+                    raise
+                # the watchdog's interrupt arrived just as a script finished (a few bytecodes wide)
+                self._record(wf, None, time_exceeded(self.limits).message)
                 return
             tasks = list(_all_tasks(wf))
             stuck = [t for t in tasks if t.state == TaskState.READY and not t.task_spec.manual]
@@ -330,6 +368,25 @@ class Engine:
     def _record(wf: Workflow, element: str | None, message: str) -> None:
         wf.task_tree.internal_data[_ERROR_KEY] = {"element": element, "message": message}
 
+    def check_size(self, wf: Workflow, state: str, variables: Mapping[str, Any]) -> None:
+        """Refuse a state (``dump()`` output) larger than the case data limit.
+
+        Each script's own data is checked as it runs; this catches what grew elsewhere (a value
+        changed in place, many tasks together). Raises LimitExceeded naming the element that ran
+        last and the largest variable.
+        """
+        if len(state) <= self.limits.data:
+            return
+        largest = max(variables, key=lambda k: len(json.dumps(variables[k], default=str)), default=None)
+        exc = data_exceeded(self.limits, len(state), largest)
+        done = [t for t in _all_tasks(wf) if t.state == TaskState.COMPLETED and t.task_spec.bpmn_id]
+        exc.element = max(done, key=lambda t: t.last_state_change).task_spec.bpmn_id if done else None
+        raise exc
+
+    def fail(self, wf: Workflow, element: str | None, message: str) -> None:
+        """Mark ``wf`` (as stored before a step that could not be stored) as failed at ``element``."""
+        self._record(wf, element, message)
+
     # -- timers and messages (casework.engine.events) ------------------------------------------
 
     waiting_timers = staticmethod(events.waiting_timers)
@@ -345,7 +402,7 @@ class Engine:
         recorded like any step failure (see :meth:`step`), never raised.
         """
         before = events.timer_marks(wf)
-        with engine_time(lambda: now + events.TICK):
+        with engine_time(lambda: now + events.TICK), WATCHDOG.step(self.limits):
             for _ in range(events.MAX_CATCH_UP):
                 due = [t for t in events.waiting_timers(wf) if t.due_at <= now]
                 if not due:
@@ -373,7 +430,7 @@ class Engine:
         catchers = events.message_catchers(wf, name, correlation_key)
         if not catchers:
             raise Conflict(f"the case does not wait for message '{name}' with this key")
-        with engine_time(self._clock.now):
+        with engine_time(self._clock.now), WATCHDOG.step(self.limits):
             for task in catchers:
                 try:
                     wf.send_event(events.message_event(wf, task, name, clean))
@@ -485,6 +542,8 @@ class Engine:
         """
         try:
             return self._environment.evaluate(expression, dict(data))
+        except LimitExceeded as exc:
+            raise ScriptFailed(f"{exc.message} (in expression: {expression})", None) from None
         except Exception as exc:  # noqa: BLE001 - any failure of designer code becomes ScriptFailed
             raise ScriptFailed(f"{type(exc).__name__}: {exc} (in expression: {expression})", None) from None
 

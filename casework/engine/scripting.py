@@ -33,6 +33,9 @@ from RestrictedPython.PrintCollector import PrintCollector
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
 
+from .guards import GUARDED_BUILTINS, GUARDS, WITHHELD_EXCEPTIONS, LimitingTransformer, check_inplace
+from .limits import WATCHDOG, LimitExceeded, StepLimits, check_data_size
+
 # The builtins the brief allows on top of RestrictedPython's safe set; everything else
 # (open, __import__, getattr, eval, exec, type, vars, ...) is simply absent.
 _EXTRA_BUILTINS = (
@@ -81,6 +84,7 @@ _INPLACE_OPS: dict[str, Callable[[Any, Any], Any]] = {
 
 def _inplacevar(op: str, target: Any, value: Any) -> Any:
     """RestrictedPython rewrites ``x += y`` into a call of this guard."""
+    check_inplace(op, target, value)
     try:
         return _INPLACE_OPS[op](target, value)
     except KeyError:
@@ -97,7 +101,8 @@ def _build_builtins() -> dict[str, Any]:
     allowed.update(limited_builtins)
     for name in _EXTRA_BUILTINS:
         allowed[name] = getattr(builtins, name)
-    for name in _DROPPED_BUILTINS:
+    allowed.update(GUARDED_BUILTINS)
+    for name in (*_DROPPED_BUILTINS, *WITHHELD_EXCEPTIONS):
         allowed.pop(name, None)
     return allowed
 
@@ -116,6 +121,7 @@ _GUARDS: dict[str, Any] = {
     "_inplacevar_": _inplacevar,
     "_apply_": _apply,
     "_print_": PrintCollector,
+    **GUARDS,  # size checks on operators, str methods and attribute access (casework.engine.guards)
 }
 
 
@@ -150,7 +156,12 @@ def _compile(source: str, mode: str) -> CodeType | str:
     Cached because gateways evaluate the same condition on every pass and RestrictedPython's
     AST transform costs far more than the evaluation itself.
     """
-    result = compile_restricted_eval(source) if mode == "eval" else compile_restricted_exec(source)
+    policy = LimitingTransformer
+    result = (
+        compile_restricted_eval(source, policy=policy)
+        if mode == "eval"
+        else compile_restricted_exec(source, policy=policy)
+    )
     if result.errors or result.code is None:
         return "; ".join(result.errors) or "cannot be compiled"
     return result.code
@@ -212,11 +223,14 @@ def storable(value: Any, name: str) -> Any:
 class RestrictedEnvironment(TaskDataEnvironment):  # type: ignore[misc]
     """SpiffWorkflow script environment that only runs RestrictedPython-compiled code.
 
-    Stateless apart from the helper mapping, so one instance serves every workflow on every thread.
+    Stateless apart from the helper mapping and the limits, so one instance serves every workflow
+    on every thread. Every evaluation runs inside a step of :data:`WATCHDOG` (the engine's call
+    when there is one, else its own) and may be stopped there; helpers are shielded from that.
     """
 
-    def __init__(self, helpers: Mapping[str, Callable[..., Any]]) -> None:
-        super().__init__(dict(helpers))
+    def __init__(self, helpers: Mapping[str, Callable[..., Any]], limits: StepLimits | None = None) -> None:
+        super().__init__({name: WATCHDOG.shielded(fn) for name, fn in helpers.items()})
+        self.limits = limits or StepLimits()
 
     def _globals(self, external_context: Mapping[str, Any] | None) -> dict[str, Any]:
         scope: dict[str, Any] = dict(_GUARDS)
@@ -234,7 +248,8 @@ class RestrictedEnvironment(TaskDataEnvironment):  # type: ignore[misc]
         scope = self._globals(external_context)
         scope.update(context)
         scope["__builtins__"] = _BUILTINS  # task data must never replace the builtins
-        return eval(code, scope)  # noqa: S307 - RestrictedPython-compiled, guarded globals
+        with WATCHDOG.step(self.limits):
+            return WATCHDOG.run(eval, code, scope)
 
     def execute(
         self,
@@ -246,10 +261,17 @@ class RestrictedEnvironment(TaskDataEnvironment):  # type: ignore[misc]
         code = _code(normalise_script(script), "exec")
         scope = self._globals(external_context)
         reserved = set(scope)
-        before = set(context)
+        saved = dict(context)
+        before = set(saved)
         context.update(scope)
         try:
-            exec(code, context)  # noqa: S102 - RestrictedPython-compiled, guarded globals
+            with WATCHDOG.step(self.limits):
+                WATCHDOG.run(exec, code, context)
+        except LimitExceeded:
+            # the failed task keeps the data it started with, not a half-built giant value
+            context.clear()
+            context.update(saved)
+            raise
         finally:
             # Guards, helpers and RestrictedPython's own temporaries (``_print``) are not case data.
             for key in list(context):
@@ -262,9 +284,17 @@ class RestrictedEnvironment(TaskDataEnvironment):  # type: ignore[misc]
             except UnstorableValue:
                 context.pop(key)  # the failed task's data must still be saveable
                 raise
+        try:
+            check_data_size(context, self.limits)
+        except LimitExceeded:
+            context.clear()
+            context.update(saved)
+            raise
         return True
 
 
-def make_script_engine(helpers: Mapping[str, Callable[..., Any]]) -> PythonScriptEngine:
-    """A SpiffWorkflow script engine whose every script and expression is sandboxed."""
-    return PythonScriptEngine(environment=RestrictedEnvironment(helpers))
+def make_script_engine(
+    helpers: Mapping[str, Callable[..., Any]], limits: StepLimits | None = None
+) -> PythonScriptEngine:
+    """A SpiffWorkflow script engine whose every script and expression is sandboxed and limited."""
+    return PythonScriptEngine(environment=RestrictedEnvironment(helpers, limits))

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from casework.clock import FrozenClock
-from casework.engine import Engine, ProcessModel, ReadyTask, Snapshot, parse_deployment, validate_form
+from casework.engine import Engine, ProcessModel, ReadyTask, Snapshot, StepLimits, parse_deployment, validate_form
 from casework.helpers import build_helpers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,7 +59,8 @@ def fixed_clock() -> FrozenClock:
 
 @pytest.fixture
 def engine(fixed_clock: FrozenClock) -> Engine:
-    return Engine(build_helpers(fixed_clock))
+    # generous: engine tests must not depend on the machine's load (the limits have their own tests)
+    return Engine(build_helpers(fixed_clock), limits=StepLimits(seconds=30))
 
 
 @pytest.fixture(scope="session")
