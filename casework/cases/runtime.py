@@ -16,6 +16,7 @@ from casework.cases.messages import correlate_message
 from casework.cases.parties import added_parties
 from casework.cases.repository import RepositoryService
 from casework.cases.rows import MAX_PER_PAGE, assignee_names, instance_info, page_window, task_info
+from casework.cases.stepping import CaseChanged, PreparedStep, Written, run_step
 from casework.cases.steps import LoadedInstance, StepListener, StepWritten, TaskPlan
 from casework.cases.sync import plan_tasks, write_tasks
 from casework.cases.system_variables import land_of_case, refuse_system_variables
@@ -160,58 +161,76 @@ class RuntimeService:
         """
         if variables is not None and not isinstance(variables, dict):
             raise ValidationFailed("Variablen müssen ein Objekt sein.", {"variables": "Kein Objekt"})
-        with unit_of_work() as session:
-            definition = self.repository.latest_head(session, process_key)
-            if definition.starter_groups and not (
-                actor.is_admin or set(definition.starter_groups) & actor.groups
-            ):
-                raise Forbidden("Sie dürfen diesen Prozess nicht starten.")
-            model = self.repository.cache.get(session, definition.id, definition.content_hash, definition.key)
-            owner = self._owner(actor, organisation_id)
-            parties, land = self.access.parties_for(session, owner)
-            data = self._start_data(model, variables or {}, actor, land)
-            now = self.clock.now()
-            instance_id = str(uuid.uuid4())
-            with running_case(session, instance_id, owner, parties) as effects:
-                workflow = self.engine.start(model, data)
-            new_row = {
-                "id": instance_id,
-                "definition_id": definition.id,
-                "process_key": definition.key,
-                "definition_version": definition.version,
-                "business_key": business_key,
-                "organisation_id": owner,
-                "serializer_version": SERIALIZER_VERSION,
-                "parties": parties,
-                "started_by": actor.username,
-                "started_at": now,
-                "visibility": case_visibility(model.properties),
-            }
-            loaded = LoadedInstance(
-                id=instance_id,
-                lock_version=0,
-                process_key=definition.key,
-                business_key=business_key,
-                organisation_id=owner,
-                status="running",
-                history_head=None,
-                model=model,
-                workflow=workflow,
-                parties=parties,
-                definition_version=definition.version,
-                started_by=actor.username,
-                started_at=now,
-            )
-            loaded.events.append(
-                PendingEvent(now, actor.username, "instance_started",
-                             data={"version": definition.version, "variables": data})
-            )
-            snapshot, plan = self.persist(session, loaded, actor=actor, effects=effects, new_row=new_row)
+
+        def prepare(session: sa.orm.Session) -> PreparedStep:
+            return self._prepare_start(session, process_key, actor, business_key, variables or {}, organisation_id)
+
+        def write(session: sa.orm.Session, prepared: PreparedStep, written: Written) -> InstanceInfo:
+            snapshot, plan = written
+            parties = prepared.extra["parties"]
             if parties:
                 session.connection().execute(
-                    _INSERT_PARTIES, [{"instance_id": instance_id, "organisation_id": o} for o in parties]
+                    _INSERT_PARTIES, [{"instance_id": prepared.loaded.id, "organisation_id": o} for o in parties]
                 )
-            return self.info(loaded, snapshot, tuple(plan.new_tasks))
+            return self.info(prepared.loaded, snapshot, tuple(plan.new_tasks))
+
+        return run_step(self, prepare, write, actor=actor)
+
+    def _prepare_start(
+        self,
+        session: sa.orm.Session,
+        process_key: str,
+        actor: Actor,
+        business_key: str | None,
+        variables: dict[str, Any],
+        organisation_id: int | None,
+    ) -> PreparedStep:
+        """Checks and the engine run of :meth:`start`, in its read-only unit of work."""
+        definition = self.repository.latest_head(session, process_key)
+        if definition.starter_groups and not (actor.is_admin or set(definition.starter_groups) & actor.groups):
+            raise Forbidden("Sie dürfen diesen Prozess nicht starten.")
+        model = self.repository.cache.get(session, definition.id, definition.content_hash, definition.key)
+        owner = self._owner(actor, organisation_id)
+        parties, land = self.access.parties_for(session, owner)
+        data = self._start_data(model, variables, actor, land)
+        now = self.clock.now()
+        instance_id = str(uuid.uuid4())
+        with running_case(session, instance_id, owner, parties) as effects:
+            workflow = self.engine.start(model, data)
+        new_row = {
+            "id": instance_id,
+            "definition_id": definition.id,
+            "process_key": definition.key,
+            "definition_version": definition.version,
+            "business_key": business_key,
+            "organisation_id": owner,
+            "serializer_version": SERIALIZER_VERSION,
+            "parties": parties,
+            "started_by": actor.username,
+            "started_at": now,
+            "visibility": case_visibility(model.properties),
+        }
+        loaded = LoadedInstance(
+            id=instance_id,
+            lock_version=0,
+            process_key=definition.key,
+            business_key=business_key,
+            organisation_id=owner,
+            status="running",
+            history_head=None,
+            model=model,
+            workflow=workflow,
+            parties=parties,
+            definition_version=definition.version,
+            started_by=actor.username,
+            started_at=now,
+        )
+        started = PendingEvent(now, actor.username, "instance_started",
+                               data={"version": definition.version, "variables": data})
+        loaded.events.append(started)
+        return PreparedStep(loaded, effects, before=lambda: self.engine.unstarted(model, data),
+                            persist_options={"new_row": new_row}, failure_events=[started],
+                            extra={"parties": parties})
 
     def terminate(self, instance_id: str, *, actor: Actor, reason: str) -> InstanceInfo:
         """Cancel a running case and its open tasks (admins only).
@@ -249,7 +268,8 @@ class RuntimeService:
         """
         if variables is not None and not isinstance(variables, dict):
             raise ValidationFailed("Variablen müssen ein Objekt sein.", {"variables": "Kein Objekt"})
-        with unit_of_work() as session:
+
+        def prepare(session: sa.orm.Session) -> PreparedStep:
             if not self.access.can_see_instance(session, actor, instance_id):
                 raise NotFound("Fall nicht gefunden.")
             if not actor.is_admin:
@@ -262,12 +282,23 @@ class RuntimeService:
             with running_case(session, loaded.id, loaded.organisation_id, loaded.parties) as effects:
                 retried = self.engine.retry(loaded.workflow, variables or {})
             loaded.status = "running"  # so that failing again is recorded as a failure again
-            loaded.events.append(
-                PendingEvent(self.clock.now(), actor.username, "instance_retried",
-                             data={"elements": retried, "variables": variables or {}})
-            )
-            snapshot, plan = self.persist(session, loaded, actor=actor, effects=effects)
-            return self.info(loaded, snapshot, tuple(plan.new_tasks))
+            event = PendingEvent(self.clock.now(), actor.username, "instance_retried",
+                                 data={"elements": retried, "variables": variables or {}})
+            loaded.events.append(event)
+            return PreparedStep(loaded, effects, before=self.stored_workflow(loaded), failure_events=[event])
+
+        def write(session: sa.orm.Session, prepared: PreparedStep, written: Written) -> InstanceInfo:
+            snapshot, plan = written
+            return self.info(prepared.loaded, snapshot, tuple(plan.new_tasks))
+
+        return run_step(self, prepare, write, actor=actor)
+
+    def stored_workflow(self, loaded: LoadedInstance) -> Callable[[], Any]:
+        """Rebuilds the workflow of ``loaded`` as read from the database (before this step ran)."""
+        model, state = loaded.model, loaded.stored_state
+        if state is None:
+            raise ValueError("the instance was not read from the database")
+        return lambda: self.engine.restore(model, state)
 
     def correlate_message(
         self, name: Any, correlation_key: Any, payload: Any, *, actor: Actor
@@ -306,6 +337,7 @@ class RuntimeService:
             started_by=row.started_by,
             started_at=row.started_at,
             open_before=self.engine.open_human_tasks(workflow),
+            stored_state=row.state,
         )
 
     def persist(
@@ -328,6 +360,9 @@ class RuntimeService:
             Conflict: someone else wrote the instance since it was loaded.
         """
         snapshot = self.engine.snapshot(loaded.workflow, loaded.model)
+        state = self.engine.dump(loaded.workflow)
+        # past the case data limit: raised before anything is written (casework.cases.stepping stores the failure)
+        self.engine.check_size(loaded.workflow, state, snapshot.variables)
         now = self.clock.now()
         actor_name = actor.username if actor else None
         status = "terminated" if terminated else snapshot.status
@@ -353,7 +388,7 @@ class RuntimeService:
         rows, head = chain(loaded.history_head, loaded.id, events)
         ended = status in ("completed", "terminated")
         values = {
-                "state": self.engine.dump(loaded.workflow),
+                "state": state,
                 "lock_version": loaded.lock_version + 1,
                 "status": status,
                 "variables": snapshot.variables if keep_variables is None else keep_variables,
@@ -372,7 +407,7 @@ class RuntimeService:
         else:
             guard = {"b_id": loaded.id, "b_version": loaded.lock_version}
             if conn.execute(_SAVE_INSTANCE, {**guard, **values}).rowcount != 1:
-                raise Conflict("Der Fall wurde inzwischen von jemand anderem geändert.")
+                raise CaseChanged("Der Fall wurde inzwischen von jemand anderem geändert.")
             if joined:
                 conn.execute(_SAVE_PARTIES, {"b_id": loaded.id, "b_parties": loaded.parties})
         if joined:

@@ -41,6 +41,8 @@ class LoadedInstance:
     ended_at: Any = None
     # READY human tasks before this unit of work: exactly the open task rows
     open_before: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # the state as read (dump() output): what a step that cannot be stored leaves behind
+    stored_state: str | None = None
     events: list[PendingEvent] = field(default_factory=list)
 
 

@@ -12,6 +12,7 @@ from casework.cases.access import AccessService
 from casework.cases.history import PendingEvent, chain, write_events
 from casework.cases.rows import assignee_names, page_window, task_info
 from casework.cases.runtime import RuntimeService
+from casework.cases.stepping import PreparedStep, Written, run_step
 from casework.cases.visibility import redact_ballots
 from casework.clock import Clock
 from casework.context import running_case
@@ -254,34 +255,13 @@ class TaskService:
         """
         if not isinstance(data, dict):
             raise ValidationFailed("Daten müssen ein Objekt sein.", {"data": "Kein Objekt"})
-        with unit_of_work() as session:
-            task = self._visible(session, task_id, actor)
-            self._require_open(task)
-            now = self.clock.now()
-            events = []
-            if task.assignee_id not in (None, actor.user_id):
-                raise Conflict("Die Aufgabe ist jemand anderem zugewiesen.")
-            # also for the one who holds it: holding a task (e.g. assigned before this rule, or
-            # since left the group) does not make one a candidate
-            self._require_may_work(session, task, actor)
-            if task.assignee_id is None:
-                events.append(_event(task, now, actor, "task_claimed"))
-            loaded = self.runtime.load(session, task.instance_id)
-            meta = loaded.model.user_tasks.get(task.bpmn_id)
-            clean = data
-            if meta is not None:
-                # a field left out takes the value the form shows (the browser sends it pre-filled)
-                shown = self.runtime.engine.form_defaults(meta.form, task.data or {})
-                data = {**{k: v for k, v in shown.items() if k not in data}, **data}
-                clean = validate_form(meta.form, data, context=task.data or {},
-                                      evaluate=self.runtime.engine.evaluate)
-            with running_case(session, loaded.id, loaded.organisation_id, loaded.parties) as effects:
-                self.runtime.engine.complete(loaded.workflow, task_id, clean)
-            events.append(PendingEvent(now, actor.username, "task_completed", task.id,
-                                       task.bpmn_id, task.title, _recordable(meta, clean)))
-            loaded.events.extend(events)
-            snapshot, plan = self.runtime.persist(session, loaded, actor=actor, effects=effects,
-                                                  completed={task_id: actor.user_id})
+
+        def prepare(session: sa.orm.Session) -> PreparedStep:
+            return self._prepare_complete(session, task_id, actor, data)
+
+        def write(session: sa.orm.Session, prepared: PreparedStep, written: Written) -> Any:
+            snapshot, plan = written
+            loaded = prepared.loaded
             still_open = [t for t in loaded.open_before if t != task_id and t not in plan.cancelled]
             open_tasks = tuple(plan.new_tasks)
             if still_open:  # parallel branches: their rows did not change, read them
@@ -290,6 +270,40 @@ class TaskService:
             info = self.runtime.info(loaded, snapshot, open_tasks)
             # the last ballot's step tallies the vote: its answer must not show the others' votes
             return replace(info, variables=redact_ballots(info.variables, loaded.model.properties, actor))
+
+        return run_step(self.runtime, prepare, write, actor=actor)
+
+    def _prepare_complete(
+        self, session: sa.orm.Session, task_id: str, actor: Actor, data: dict[str, Any]
+    ) -> PreparedStep:
+        """Checks, form validation and the engine run of :meth:`complete`, in its read-only unit of work."""
+        task = self._visible(session, task_id, actor)
+        self._require_open(task)
+        now = self.clock.now()
+        events = []
+        if task.assignee_id not in (None, actor.user_id):
+            raise Conflict("Die Aufgabe ist jemand anderem zugewiesen.")
+        # also for the one who holds it: holding a task (e.g. assigned before this rule, or
+        # since left the group) does not make one a candidate
+        self._require_may_work(session, task, actor)
+        if task.assignee_id is None:
+            events.append(_event(task, now, actor, "task_claimed"))
+        loaded = self.runtime.load(session, task.instance_id)
+        meta = loaded.model.user_tasks.get(task.bpmn_id)
+        clean = data
+        if meta is not None:
+            # a field left out takes the value the form shows (the browser sends it pre-filled)
+            shown = self.runtime.engine.form_defaults(meta.form, task.data or {})
+            data = {**{k: v for k, v in shown.items() if k not in data}, **data}
+            clean = validate_form(meta.form, data, context=task.data or {},
+                                  evaluate=self.runtime.engine.evaluate)
+        before = self.runtime.stored_workflow(loaded)
+        with running_case(session, loaded.id, loaded.organisation_id, loaded.parties) as effects:
+            self.runtime.engine.complete(loaded.workflow, task_id, clean)
+        events.append(PendingEvent(now, actor.username, "task_completed", task.id,
+                                   task.bpmn_id, task.title, _recordable(meta, clean)))
+        loaded.events.extend(events)
+        return PreparedStep(loaded, effects, before=before, persist_options={"completed": {task_id: actor.user_id}})
 
     # --- helpers ---------------------------------------------------------------------------
 
