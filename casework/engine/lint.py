@@ -18,6 +18,7 @@ from casework.errors import Problem
 
 from .camunda import cron_text
 from .forms import read_form
+from .script_lint import code_warnings
 from .scripting import compile_problem, is_expression, normalise_script, unwrap_expression
 from .timing import resolve_due, timer_value_problem
 from .xmlsafe import (
@@ -165,9 +166,9 @@ def _sandbox_problems(element: etree._Element, file: str, what: str, source: str
     """A syntax error blocks the deploy; code the sandbox refuses (imports, dunders) is reported as a
     warning and fails when it runs, so the refusal is also recorded in the case's history."""
     reason = compile_problem(source, mode)
-    if not reason:
-        return []
     text = unwrap_expression(source) if mode == "eval" else normalise_script(source)
+    if not reason:
+        return [_problem(element, file, f"{what}: {w}", "warning") for w in code_warnings(text, mode)]
     try:
         compile(text, "<bpmn>", mode)
     except SyntaxError:

@@ -38,6 +38,7 @@ from .forms import read_form
 from .inferred_forms import form_for_formless_task
 from .lint import PropertyCheck, executable_processes, lint_bpmn
 from .schema import schema_problems
+from .script_lint import lint_dmn
 from .xmlsafe import (
     BPMN_NS,
     DMN_NAMESPACES,
@@ -283,6 +284,8 @@ def parse_deployment(
         problems.extend(found)
         if doc.kind == "bpmn":
             problems.extend(_not_repeated(lint_bpmn(doc.root, file, property_checks or {}), found))
+        else:
+            problems.extend(lint_dmn(doc.root, file))
         # SpiffWorkflow's parser may fail in obscure ways on schema-invalid XML, and recurses too
         # deep on an overlong chain (both are among ``found``)
         if not any(p.severity == "error" for p in found):
