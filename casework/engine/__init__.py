@@ -9,8 +9,8 @@ script helpers) is handed in as data: ``parse_deployment(..., property_checks=..
 """
 
 from .forms import validate_form
-from .lint import PropertyCheck
 from .limits import LimitExceeded, StepLimits
+from .lint import PropertyCheck
 from .parser import ParsedDeployment, ProcessModel, UserTaskMeta, load_model, parse_deployment
 from .runner import Assignment, Engine, ReadyTask, Snapshot, Workflow
 
