@@ -35,6 +35,15 @@ def limits(casework: Casework) -> Iterator[StepLimits]:
     casework.engine.limits = saved
 
 
+@pytest.fixture
+def roomy(casework: Casework) -> Iterator[StepLimits]:
+    """Memory and data limits as configured, time to spare: a loaded machine must not turn them into timeouts."""
+    saved = casework.engine.limits
+    casework.engine.limits = StepLimits(seconds=20.0)
+    yield casework.engine.limits
+    casework.engine.limits = saved
+
+
 def _deploy_probe(casework: Casework, script: str, key: str = "script_probe") -> None:
     source = fixture_bytes("script_probe.bpmn", **{"result = 'ok'": escape(script), 'id="script_probe"': f'id="{key}"'})
     casework.repository.deploy({f"{key}.bpmn": source}, actor=None)
@@ -90,7 +99,7 @@ def test_admin_retries_a_stopped_step_once_the_cause_is_fixed(
         "x = 'a'.center(10**10)",
         "x = '0'.zfill(10**10)",
         "x = '%10000000000d' % 1",
-        "x = ''.join('ab' * 10**7 for _ in range(20))",
+        "x = ''.join(['ab' * 10**7] * 20)",
         "x = ('a' * 10**6).replace('a', 'b' * 1000)",
         "x = sum(range(10**12))",
         "x = list(range(10**9))",
@@ -100,7 +109,7 @@ def test_admin_retries_a_stopped_step_once_the_cause_is_fixed(
     ],
 )
 def test_memory_limit_refuses_the_allocation_before_it_happens(
-    casework: Casework, actor: Any, limits: StepLimits, script: str
+    casework: Casework, actor: Any, roomy: StepLimits, script: str
 ) -> None:
     _deploy_probe(casework, script)
     case = casework.runtime.start("script_probe", actor=actor("admin"))
@@ -110,7 +119,7 @@ def test_memory_limit_refuses_the_allocation_before_it_happens(
     assert _stored_state_size(case.id) < 10_000  # the giant value is not in the failed task's data
 
 
-def test_case_data_limit_refuses_a_huge_variable(casework: Casework, actor: Any, limits: StepLimits) -> None:
+def test_case_data_limit_refuses_a_huge_variable(casework: Casework, actor: Any, roomy: StepLimits) -> None:
     _deploy_probe(casework, "x = 'y' * 10**8")
     case = casework.runtime.start("script_probe", actor=actor("admin"))
     assert case.status == "error" and case.error_element == "run_script"
@@ -120,7 +129,7 @@ def test_case_data_limit_refuses_a_huge_variable(casework: Casework, actor: Any,
 
 
 def test_data_grown_in_place_is_caught_when_the_step_is_stored(
-    casework: Casework, actor: Any, limits: StepLimits
+    casework: Casework, actor: Any, roomy: StepLimits
 ) -> None:
     """A list changed in place escapes the script's own check (its data is put back); the stored
     state may not exceed the limit either: the case is kept as before the step, failed, retryable."""

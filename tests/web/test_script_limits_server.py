@@ -1,7 +1,7 @@
 """Issue 11 §1 against a real server process: a runaway script does not stop the office.
 
 The app runs under ``flask run`` (the threaded server of ``make run``) in a subprocess, on the
-suite's database (SQLite file or PostgreSQL), with the default limits of config/default.py. While
+suite's database (SQLite file or PostgreSQL), with the limits of config/default.py (time: 4 s). While
 a case's ``while True`` step runs, another user signs in, opens the inbox and completes a task in
 another case; the runaway case fails with the German incident within the limit plus a second;
 ``'x' * 10**10`` leaves the server's memory as it was; ``'y' * 10**8`` is refused by the data limit.
@@ -33,7 +33,9 @@ from tests.conftest import PROJECT_ROOT, csrf_token
 from tests.factories import fixture_bytes, only_task, start_termination
 
 FLASK = str(Path(sys.executable).parent / "flask")
-TIME_LIMIT = 2.0  # the default of config/default.py
+# twice the default (2 s): the other user's four requests must fit inside the runaway step even on
+# the loaded 2-core machine; the limit itself is the same mechanism at any value
+TIME_LIMIT = 4.0
 
 
 def _free_port() -> int:
