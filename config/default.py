@@ -121,3 +121,7 @@ SCHEDULER_INTERVAL = 1.0
 SCHEDULER_BATCH = 500
 # Seconds a scheduler's claim on a due timer lasts; after a crash its claims are taken over then.
 SCHEDULER_LEASE_SECONDS = 60
+
+# Check every API answer against its declared model (webapp/api/spec.py); a mismatch raises. The
+# tests turn it on; production leaves it off, because the answers come from our own serialiser.
+API_VALIDATE_RESPONSES = False

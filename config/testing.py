@@ -13,3 +13,6 @@ MAIL_TIMEOUT = 2
 # The suite runs on a shared, loaded machine: a 2 s step limit would fail slow-but-legal models
 # (tests/engine's 505-pass gateway loop) at random. Tests of the limits set their own.
 SCRIPT_TIME_LIMIT = 30.0
+
+# every API answer in the tests is checked against its declared model
+API_VALIDATE_RESPONSES = True

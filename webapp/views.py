@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, request
 
+from webapp.api.schemas import Health
+from webapp.api.spec import endpoint
 from webapp.common import services
 
 
@@ -34,7 +36,9 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
 
     @app.get("/healthz")
+    @endpoint("system", 200, Health, "Healthy", public=True, extra={503: (Health, "Database unreachable")})
     def healthz():  # type: ignore[no-untyped-def]
+        """Health check."""
         if not services().management.database_ok():
             return jsonify(status="degraded", database="unreachable"), 503
         return jsonify(status="ok", database="ok")

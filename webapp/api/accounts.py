@@ -1,43 +1,108 @@
-"""Sign-ins and accounts over the API: token revocation, one's password, an admin's deactivation."""
+"""Sign-ins and accounts over the API: tokens (issue, revoke), the caller, one's password, and an
+admin's deactivation of a user (API.md; sessions and tokens are server-side, issue 11)."""
 
 from __future__ import annotations
 
 from flask import Response, jsonify, request
+from pydantic import Field
 
 from webapp import auth_setup
-from webapp.api.routes import ApiError, bp, json_body, text_field
+from webapp.api import serialise
+from webapp.api.errors import ApiError
+from webapp.api.routes import bp
+from webapp.api.schemas import Answer, Body, Text, Time
+from webapp.api.spec import endpoint
 from webapp.common import actor, services
 
 
+class TokenRequest(Body):
+    # not stripped: a password may begin or end with a blank
+    username: str = Field(min_length=1)
+    password: str = Field(min_length=1, json_schema_extra={"format": "password"})
+
+
+class Token(Answer):
+    token: str = Field(description="send as Authorization: Bearer <token>")
+    token_type: str = Field(description="always Bearer")
+    expires_at: Time
+
+
+class Me(Answer):
+    username: str
+    display_name: str
+    email: str | None
+    groups: list[str]
+    organisation: str | None = Field(description="name of the primary organisation")
+    organisation_id: str | None
+    is_admin: bool
+
+
+class PasswordChange(Body):
+    password: Text = Field(description="the current password")
+    new_password: str = Field(description="at least PASSWORD_MIN_LENGTH characters")
+
+
+class UserActive(Answer):
+    username: str
+    active: bool
+
+
+@bp.post("/auth/token")
+@endpoint("auth", 200, Token, "A token", 400, 401, 422, public=True)
+def issue_token(json: TokenRequest) -> Response:
+    """Get a bearer token.
+
+    401 is the same answer for an unknown user and a wrong password; 422 names a missing username
+    or password in details.fields. No CSRF token needed.
+    """
+    found = services().directory.authenticate(json.username, json.password)
+    if found is None:
+        raise ApiError("invalid_credentials", 401)
+    token, expires_at = auth_setup.issue_token(found.user_id)
+    return jsonify(serialise.token(token, expires_at))
+
+
 @bp.delete("/auth/token")
+@endpoint("auth", 204, None, "Revoked; it now gets 401", 400)
 def revoke_token() -> tuple[str, int]:
-    """API.md: revokes the bearer token presented (204); the same token then gets 401."""
+    """Revoke the bearer token presented.
+
+    400 when called with a session cookie instead of a token: there is no token to revoke.
+    """
     token = auth_setup.bearer_token(request)
-    if token is None:  # signed in by the browser session: there is no token to revoke
+    if token is None:
         raise ApiError("bad_request", 400, reason="bearer token required")
     auth_setup.revoke_token(token)
     return "", 204
 
 
+@bp.get("/me")
+@endpoint("auth", 200, Me, "The caller")
+def me() -> Response:
+    """The caller."""
+    who = actor()
+    return jsonify(serialise.me(who, services().directory.organisation_name(who.primary_organisation_id)))
+
+
 @bp.put("/me/password")
-def change_password() -> tuple[str, int]:
-    """``{"password", "new_password"}`` → 204; every session and token of the caller ends."""
-    body = json_body()
-    services().directory.change_password(
-        actor().user_id, text_field(body, "password", required=True) or "",
-        body.get("new_password") if isinstance(body.get("new_password"), str) else "",
-    )
+@endpoint("auth", 204, None, "Changed", 400, 422)
+def change_password(json: PasswordChange) -> tuple[str, int]:
+    """Change one's password; ends every session and token of the caller."""
+    services().directory.change_password(actor().user_id, json.password, json.new_password)
     return "", 204
 
 
 @bp.post("/users/<username>/deactivate")
+@endpoint("auth", 200, UserActive, "Deactivated", 403, 404)
 def deactivate_user(username: str) -> Response:
-    """Admins: the user can no longer sign in; their sessions and tokens end at once."""
+    """Deactivate a user (admin); their sessions and tokens end at once."""
     services().directory.set_active(username, False, actor=actor())
     return jsonify(username=username, active=False)
 
 
 @bp.post("/users/<username>/activate")
+@endpoint("auth", 200, UserActive, "Active again", 403, 404)
 def activate_user(username: str) -> Response:
+    """Reactivate a user (admin)."""
     services().directory.set_active(username, True, actor=actor())
     return jsonify(username=username, active=True)

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, render_template
 
-from webapp.api.openapi import build_document
+from webapp.api.spec import document as openapi_document
 
 docs_bp = Blueprint("api_docs", __name__)
 
@@ -19,7 +19,10 @@ def schema_label(schema: dict[str, Any] | None) -> str:
     if "$ref" in schema:
         return str(schema["$ref"]).rsplit("/", 1)[-1]
     if "allOf" in schema:
-        return " + ".join(schema_label(s) for s in schema["allOf"])
+        label = " + ".join(schema_label(s) for s in schema["allOf"])
+        return f"{label} or null" if schema.get("nullable") else label
+    if "anyOf" in schema:
+        return " | ".join(schema_label(s) for s in schema["anyOf"])
     kind = str(schema.get("type", "any"))
     if kind == "array":
         return f"array of {schema_label(schema.get('items'))}"
@@ -93,7 +96,7 @@ def page_model(document: dict[str, Any]) -> dict[str, Any]:
 
 @docs_bp.get("/api/docs")
 def docs() -> str:
-    document = build_document()
+    document = openapi_document()
     return render_template(
         "api/docs.html", page=page_model(document), raw=json.dumps(document, ensure_ascii=False, indent=2)
     )

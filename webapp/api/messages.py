@@ -7,15 +7,41 @@ and 404 means no such case (casework.messages).
 from __future__ import annotations
 
 from flask import Response, jsonify
+from pydantic import Field
 
-from webapp.api.routes import bp, json_body
+from webapp.api.routes import bp
+from webapp.api.schemas import Answer, Body, FreeObject, Text
+from webapp.api.spec import endpoint
 from webapp.common import actor, services
 
 
+class MessageRequest(Body):
+    """Reaches the waiting cases the caller can see (admins: all)."""
+
+    name: Text = Field(description="the BPMN message name, e.g. resolution_received")
+    correlation_key: str | None = Field(
+        None,
+        description="the value of the message's correlation property, e.g. a file number; null or absent "
+        "for a case that waits without a key",
+    )
+    payload: FreeObject | None = Field(
+        None, description="stored in each receiving case under the variable named like the message"
+    )
+
+
+class MessageResult(Answer):
+    correlated: list[str] = Field(description="ids of the cases that received it")
+
+
 @bp.post("/messages")
-def correlate_message() -> Response:
-    body = json_body()
+@endpoint("instances", 200, MessageResult, "The cases that received it", 400, 404, 409, 422)
+def correlate_message(json: MessageRequest) -> Response:
+    """Send a message to the cases waiting for it.
+
+    404 when no case the caller can see waits for this name and key; 409 when a waiting case
+    changed meanwhile (send again).
+    """
     correlated = services().runtime.correlate_message(
-        body.get("name"), body.get("correlation_key"), body.get("payload"), actor=actor()
+        json.name, json.correlation_key, json.payload, actor=actor()
     )
     return jsonify({"correlated": correlated})
