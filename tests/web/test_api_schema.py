@@ -97,7 +97,7 @@ def test_answers_off_their_schema_raise_when_checking_is_on() -> None:
 
 # --- schemathesis: generated requests, valid and invalid, against every operation ----------------
 
-EXAMPLES = 15  # per operation and mode: bounded so the suite stays quick (CI runs both databases)
+EXAMPLES = 10  # per operation and mode: bounded so the suite stays quick (CI runs both databases)
 
 
 @pytest.mark.slow

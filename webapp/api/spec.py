@@ -182,8 +182,9 @@ class _Plugin(FlaskPlugin):
     def request_validation(self, req: Any, query: Any, json: Any, form: Any, headers: Any, cookies: Any) -> None:
         # A failed validation is raised here as our 422 (spectree would first serialise pydantic's
         # error list, input included, which can itself fail on odd input).
+        real = req._get_current_object() if hasattr(req, "_get_current_object") else req
         try:
-            req.context = self._validated(req, query, json, form)
+            real.context = self._validated(real, query, json, form)
         except ValidationError as exc:
             raise ApiError("validation_failed", 422, fields=german_fields(exc)) from None
 
