@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DIST := webapp/static/dist/.built
 export FLASK_APP := app
 
-.PHONY: run test setup lint typecheck fmt check bench clean
+.PHONY: run serve test setup lint typecheck fmt check bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,13 @@ setup: $(STAMP) $(DIST)
 run: $(STAMP) $(DIST)
 	$(BIN)/flask --app app setup --demo
 	$(BIN)/flask --app app run --host 127.0.0.1 --port 5000
+
+## The production stack (docs/deployment.md): migrations, then gunicorn with FALLWERK_WORKERS web processes on
+## FALLWERK_BIND (default 127.0.0.1:8000) and one scheduler process, on FALLWERK_DATABASE_URL. Refuses an
+## insecure configuration (no FALLWERK_SECRET_KEY, debug on, demo users unless FALLWERK_ALLOW_DEMO=1).
+serve: $(STAMP) $(DIST)
+	$(BIN)/flask --app app setup
+	exec $(BIN)/gunicorn --config config/gunicorn.py
 
 # The browser tests (tests/browser) drive Debian's Chromium: Playwright cannot download browsers here.
 CHROMIUM := /usr/bin/chromium

@@ -37,6 +37,7 @@ from casework.mail.outbox import OutboxService, build_mail_helpers
 from casework.time.deadlines import DeadlineService
 from casework.time.holidays import HolidayService
 from casework.time.management import DEFAULT_LEASE_SECONDS, ManagementService
+from casework.time.monitoring import MonitoringService
 from casework.time.reminders import REMINDER_KINDS, ReminderService, check_policy
 from casework.time.timers import BPMN as BPMN_TIMER
 from casework.time.timers import BpmnTimers, TimerSync
@@ -89,12 +90,14 @@ class Casework:
         # the case file (issue 14): notes, documents, absences, withdrawal
         self.notes = NoteService(self.runtime, self.access, self.clock)
         self.management = ManagementService(self.clock, lease_seconds=timer_lease_seconds)
+        self.monitoring = MonitoringService(self.clock)
         # BPMN timers and message waits become rows after every step; the scheduler fires the rows
         self.runtime.step_listeners.append(TimerSync(self.engine))
         self.management.register_timer_handler(BPMN_TIMER, BpmnTimers(self.runtime).fire)
         self.committees = CommitteeService(self.clock)
         # mail: notify effects are queued in the step's transaction, delivered by a scheduler job
         self.outbox = OutboxService(self.clock)
+        self.outbox.stopping = self.management.stopping
         self.runtime.step_listeners.append(self.outbox.on_step)
         # reminders/escalations: timer rows written as tasks with a due date open, fired by the scheduler
         self.reminders = ReminderService(self.clock, self.runtime, self.outbox)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from werkzeug.security import check_password_hash
+
 from casework.cases.directory import DirectoryService
 from casework.governance.committees import CommitteeService, seed_demo_committees
+from casework.unit_of_work import unit_of_work
+from models import User
 
 DEMO_PASSWORD = "demo"
 
@@ -115,3 +120,13 @@ def create_demo_world(directory: DirectoryService) -> dict[str, int]:
         )
     seed_demo_committees(CommitteeService(directory.clock), orgs)
     return orgs
+
+
+def demo_logins_left() -> list[str]:
+    """The demo users that exist, are active and still take the published password (for `make serve`)."""
+    names = [username for username, _display, _primary, _roles in USERS]
+    with unit_of_work(write=False) as session:
+        rows = session.execute(
+            sa.select(User.username, User.password_hash).where(User.username.in_(names), User.active)
+        ).all()
+    return sorted(name for name, hashed in rows if hashed and check_password_hash(hashed, DEMO_PASSWORD))

@@ -125,3 +125,27 @@ SCHEDULER_LEASE_SECONDS = 60
 # Check every API answer against its declared model (webapp/api/spec.py); a mismatch raises. The
 # tests turn it on; production leaves it off, because the answers come from our own serialiser.
 API_VALIDATE_RESPONSES = False
+
+# --- Serving in production (`make serve`, docs/deployment.md) ---
+# gunicorn's worker processes (config/gunicorn.py); 0 means two per CPU core.
+WORKERS = 0
+# Address gunicorn listens on; keep it on loopback behind a reverse proxy (nginx) that does TLS.
+BIND = "127.0.0.1:8000"
+# Threads per worker (gunicorn's gthread worker); more only help when requests wait on the network.
+THREADS = 1
+# Scheduler processes gunicorn's master keeps running beside the workers; 0 when the scheduler runs
+# as its own service (systemd unit, container) or on another machine.
+SCHEDULERS = 1
+# Seconds gunicorn gives in-flight requests to finish on SIGTERM before it stops a worker hard.
+GRACEFUL_TIMEOUT = 30
+# `make serve` refuses to start while the demo users (password "demo") exist, unless this is true.
+ALLOW_DEMO = False
+
+# --- Logs and monitoring ---
+# "text" or "json" (one JSON object per line, for a log collector); every request is one line with
+# its request id (also sent back as X-Request-ID), user, status and duration.
+LOG_FORMAT = "text"
+LOG_LEVEL = "INFO"
+# /metrics answers requests from this machine (not through a proxy) and requests carrying
+# "Authorization: Bearer <METRICS_TOKEN>"; empty means loopback only.
+METRICS_TOKEN = ""

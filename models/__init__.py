@@ -8,6 +8,7 @@ from models.db import db
 from models.definition import ProcessDefinition
 from models.draft import ProcessDraft
 from models.external_task import ExternalTask
+from models.heartbeat import SchedulerHeartbeat
 from models.history import HistoryEvent
 from models.instance import CaseParty, ProcessInstance
 from models.legal import LegalParameter
@@ -39,6 +40,7 @@ __all__ = [
     "ProcessDefinition",
     "ProcessDraft",
     "ProcessInstance",
+    "SchedulerHeartbeat",
     "TaskCandidate",
     "Timer",
     "User",

@@ -27,6 +27,7 @@ from webapp import create_app
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_TABLES = (
     "auth_sessions",
+    "scheduler_heartbeats",
     "holiday_overrides",
     "process_drafts",
     "outbox_mails",

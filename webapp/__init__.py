@@ -54,12 +54,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         limits=StepLimits.from_config(app.config),
     )
 
-    from webapp import auth_setup, cli, errors, views
+    from webapp import auth_setup, cli, errors, monitoring, production, views
 
+    monitoring.init_app(app)  # first: its request hooks time and log everything after them
     auth_setup.init_app(app)
     errors.init_app(app)
     views.init_app(app)
     cli.init_app(app)
+    production.init_app(app)
     if app.config["DEPLOY_ON_STARTUP"]:
         cli.deploy_on_startup(app)
     from webapp import scheduler

@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import threading
+import time
 
 import click
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -43,15 +44,19 @@ def should_start(app: Flask) -> bool:
 
 
 def tick(app: Flask) -> None:
-    """One pass in a fresh app context: due timers, then the jobs (mail delivery)."""
+    """One pass in a fresh app context: the heartbeat, due timers, then the jobs (mail delivery)."""
     with app.app_context():
+        casework = services()
+        started = time.perf_counter()
         try:
-            report = services().management.tick(limit=int(app.config["SCHEDULER_BATCH"]))
+            casework.monitoring.beat(casework.management.worker, interval=float(app.config["SCHEDULER_INTERVAL"]))
+            report = casework.management.tick(limit=int(app.config["SCHEDULER_BATCH"]))
         except Exception:  # the database may be away for a moment; the next pass tries again
             log.exception("scheduler pass failed")
             return
         if report.claimed:
-            log.info("timers: %s", report)
+            log.info("scheduler pass: %d timer(s) claimed, %d fired, %d retried, %d failed in %.3f s",
+                     report.claimed, report.fired, report.retried, report.failed, time.perf_counter() - started)
 
 
 def _add_job(scheduler: BackgroundScheduler, app: Flask) -> None:
@@ -87,10 +92,29 @@ def scheduler_command(once: bool) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     scheduler = start_background(app)
     click.echo(f"Scheduler läuft (alle {app.config['SCHEDULER_INTERVAL']} s); Strg+C beendet ihn.")
+    # started by gunicorn's master (config/gunicorn.py): stop when that master is gone
+    parent = int(os.environ.get("FALLWERK_SCHEDULER_PARENT_PID") or 0)
     try:
         while not stop.wait(1.0):
-            pass
+            if parent and os.getppid() != parent:
+                log.warning("the gunicorn master (pid %d) is gone; the scheduler stops", parent)
+                break
     except KeyboardInterrupt:
         pass
-    scheduler.shutdown(wait=True)  # a pass under way finishes: its claims are not left to expire
+    stop_cleanly(app, scheduler)
     click.echo("Scheduler beendet.")
+
+
+def stop_cleanly(app: Flask, scheduler: BackgroundScheduler) -> None:
+    """End the pass under way after its current batch, give back what it claimed, leave no heartbeat."""
+    casework = services()
+    casework.management.stopping.set()
+    scheduler.shutdown(wait=True)
+    try:
+        released = casework.management.release_claims()
+        casework.monitoring.forget(casework.management.worker)
+    except Exception:  # the database is away: the claims expire after their lease instead
+        log.exception("scheduler could not release its claims")
+        return
+    if released:
+        log.info("scheduler released %d claimed timer(s) on stopping", released)

@@ -12,7 +12,10 @@ from .forms import validate_form
 from .limits import LimitExceeded, StepLimits
 from .lint import PropertyCheck
 from .parser import ParsedDeployment, ProcessModel, UserTaskMeta, load_model, parse_deployment
+from .quiet import quiet_spiff_loggers
 from .runner import Assignment, Engine, ReadyTask, Snapshot, Workflow
+
+quiet_spiff_loggers()
 
 __all__ = [
     "Assignment",

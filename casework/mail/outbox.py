@@ -23,6 +23,7 @@ import html
 import logging
 import smtplib
 import ssl
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -280,6 +281,8 @@ class OutboxService:
         self.clock = clock
         self.settings = settings or MailSettings()
         self._purged_at: datetime | None = None
+        # the scheduler's stop signal (Casework shares ManagementService.stopping): delivery ends early
+        self.stopping = threading.Event()
 
     def configure(self, **changes: Any) -> MailSettings:
         """Replace some settings (at wiring time from the app config, or in tests); returns the old ones."""
@@ -345,6 +348,9 @@ class OutboxService:
                 else:
                     self._mark_sent(row.id, token)
                     report.sent += 1
+                if self.stopping.is_set() and index + 1 < len(rows):
+                    self._release(rows[index + 1:], token)  # a stopping scheduler leaves the rest to others
+                    break
         finally:
             try:
                 smtp.quit()
@@ -429,6 +435,12 @@ class OutboxService:
                 if attempt == _MARK_TRIES - 1:
                     raise
                 time.sleep(0.05 * (attempt + 1))
+
+    def _release(self, rows: Sequence[Any], token: str) -> None:
+        with unit_of_work() as session:
+            session.execute(
+                sa.update(MAILS).where(MAILS.c.id.in_([row.id for row in rows]), MAILS.c.claimed_by == token)
+                .values(claimed_by=None, claimed_until=None))
 
     def _retry_later(self, rows: Sequence[Any], token: str, exc: Exception, settings: MailSettings,
                      report: DeliveryReport, *, permanent: bool = False) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -127,6 +128,8 @@ class ManagementService:
         # called after the timers on every scheduler tick (e.g. mail delivery); each opens its own unit of work
         self.jobs: list[Job] = [self._purge_now_and_then]
         self._purged_at: datetime | None = None
+        # set by a scheduler that is told to stop: a pass ends after its current batch
+        self.stopping = threading.Event()
 
     def database_ok(self) -> bool:
         """True when the database answers a trivial query (for /healthz); never raises."""
@@ -171,9 +174,20 @@ class ManagementService:
         claimed = self._claim(now, limit)
         outcomes: Counter[str] = Counter()
         for start in range(0, len(claimed), self.batch_size):
+            if self.stopping.is_set():
+                break  # the rest stays claimed until release_claims() gives it back
             outcomes.update(self._fire_batch(claimed[start:start + self.batch_size], now))
         return FireReport(claimed=len(claimed), fired=outcomes["fired"], retried=outcomes["retry"],
                           failed=outcomes["failed"])
+
+    def release_claims(self) -> int:
+        """Give back every row this scheduler claimed and has not fired (on a clean stop), so that
+        another scheduler takes them on its next pass instead of after the lease."""
+        with unit_of_work() as session:
+            released = session.connection().execute(
+                sa.update(_TIMERS).where(_TIMERS.c.claimed_by == self.worker, _TIMERS.c.fired_at.is_(None))
+                .values(claimed_by=None, claimed_until=None))
+            return int(released.rowcount or 0)
 
     def purge_fired(self, *, batch: int = 5000) -> int:
         """Delete up to ``batch`` rows that fired more than ``retention`` ago (a scheduler job).
