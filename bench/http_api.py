@@ -1,10 +1,18 @@
-"""Instances per second for start -> complete -> complete of `assignment_termination` over HTTP.
+"""Instances per second of the 3-step process over HTTP, as users feel it (issue 12).
 
-Usage: python bench/http_api.py [--seconds 10] [--clients 1 4]
-Starts `flask --app app run` (the documented way, threaded dev server) on a fresh SQLite database
-in its own process, then drives the JSON API with 1 and 4 concurrent clients (keep-alive
-connections, bearer tokens): POST /process-instances, POST /tasks/{id}/complete as `gf`, POST
-/tasks/{id}/complete as `personal.ba` - three requests per instance.
+One instance: POST /process-instances (as `mitarbeiterin`), then three times GET /tasks?scope=candidate
+(the group's tasks, as the step's user) and POST /tasks/{id}/complete with the form's data, then GET
+/process-instances/{id}: eight requests, keep-alive connections, bearer tokens.
+
+Usage:
+  python bench/http_api.py                 # `flask --app app run` (the development server), SQLite
+  python bench/http_api.py --serve         # `make serve`'s stack: gunicorn + scheduler (config/gunicorn.py)
+  python bench/http_api.py --serve --postgres postgresql://postgres@127.0.0.1:5432/bench
+Options: --seconds per measurement (default 10), --clients (default: 1 on SQLite, 1 and 4 on PostgreSQL),
+--workers (gunicorn's, default 2 x cores), --repeat N (each measurement N times: median and spread).
+PostgreSQL also comes from FALLWERK_BENCH_POSTGRES_URL; its public schema is rebuilt.
+The last lines print the ratios of one run: SQLite 1 client / SpiffArena's 4.07 instances/s,
+PostgreSQL 4 clients / 1 client, PostgreSQL 1 client / SQLite 1 client.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ import http.client
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,10 +31,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FLASK = str(Path(sys.executable).parent / "flask")
-START = {"process_key": "assignment_termination", "variables": {
-    "initiator": "employee", "employee_name": "Erika Beispiel", "employer": "ba",
-    "reason": "Pflege eines Angehörigen", "requested_end_date": "2027-01-31"}}
+BIN = Path(sys.executable).parent
+SPIFFARENA_RATE = 4.07  # instances/s of the same 3-step process on SpiffArena (issue 12)
+PROCESS = ROOT / "bench" / "three_steps.bpmn"
+STEPS = (("gf", {"first_note": "geprüft"}), ("personal.ba", {"second_note": "erfasst"}),
+         ("traeger.ba", {"approved": True}))
+USERS = ("mitarbeiterin", "gf", "personal.ba", "traeger.ba")
 
 
 def free_port() -> int:
@@ -50,58 +61,143 @@ class Client:
         return data
 
 
+def one_instance(client: Client, tokens: dict[str, str]) -> None:
+    case = client.call("POST", "/api/v1/process-instances", {"process_key": "bench_three_steps"},
+                       tokens["mitarbeiterin"])
+    for user, data in STEPS:
+        tasks = client.call("GET", "/api/v1/tasks?scope=candidate", token=tokens[user])["items"]
+        task = next(t for t in tasks if t["process_instance_id"] == case["id"])
+        client.call("POST", f"/api/v1/tasks/{task['id']}/complete", {"data": data}, tokens[user])
+    case = client.call("GET", f"/api/v1/process-instances/{case['id']}", token=tokens["mitarbeiterin"])
+    assert case["status"] == "completed", case
+
+
 def run_client(port: int, tokens: dict[str, str], deadline: float, counts: list[int]) -> None:
     client = Client(port)
     done = 0
     while time.perf_counter() < deadline:
-        case = client.call("POST", "/api/v1/process-instances", START, tokens["mitarbeiterin"])
-        review = case["open_tasks"][0]["id"]
-        case = client.call("POST", f"/api/v1/tasks/{review}/complete", {"data": {"decision": "no_objection"}},
-                           tokens["gf"])["process_instance"]
-        record = case["open_tasks"][0]["id"]
-        case = client.call("POST", f"/api/v1/tasks/{record}/complete", {"data": {"end_date": "2027-01-31"}},
-                           tokens["personal.ba"])["process_instance"]
-        assert case["outcome"] == "terminated", case
+        one_instance(client, tokens)
         done += 1
     counts.append(done)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--clients", type=int, nargs="+", default=[1, 4])
-    args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="fallwerk-http-"))
-    env = {**os.environ, "FALLWERK_DATABASE_URL": f"sqlite:///{folder / 'http.db'}"}
-    subprocess.run([FLASK, "--app", "app", "setup", "--demo"], cwd=ROOT, env=env, check=True, capture_output=True)
-    port = free_port()
-    server = subprocess.Popen([FLASK, "--app", "app", "run", "--port", str(port)], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
+def measure(port: int, tokens: dict[str, str], clients: int, seconds: float) -> float:
+    counts: list[int] = []
+    deadline = time.perf_counter() + seconds
+    threads = [threading.Thread(target=run_client, args=(port, tokens, deadline, counts)) for _ in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(counts) / (time.perf_counter() - t0)
+
+
+class Server:
+    """A fresh database with the demo world and the bench process, served by one of the two stacks."""
+
+    def __init__(self, url: str, *, serve: bool, workers: int | None) -> None:
+        self.port = free_port()
+        self.env = {**os.environ, "FALLWERK_DATABASE_URL": url, "FALLWERK_ALLOW_DEMO": "1",
+                    "FALLWERK_SECRET_KEY": "bench-" + "s" * 40, "FALLWERK_BIND": f"127.0.0.1:{self.port}",
+                    "FALLWERK_LOG_LEVEL": os.environ.get("FALLWERK_LOG_LEVEL", "INFO")}
+        if workers:
+            self.env["FALLWERK_WORKERS"] = str(workers)
+        self.serve = serve
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = Path(tempfile.mkstemp(prefix="fallwerk-bench-", suffix=".log")[1])
+
+    def __enter__(self) -> Server:
+        if self.env["FALLWERK_DATABASE_URL"].startswith("postgresql"):
+            reset_postgres(self.env["FALLWERK_DATABASE_URL"])
+        for args in (["setup", "--demo"], ["workflows", "deploy", str(PROCESS)]):
+            subprocess.run([str(BIN / "flask"), "--app", "app", *args], cwd=ROOT, env=self.env, check=True,
+                           capture_output=True)
+        command = ([str(BIN / "gunicorn"), "--config", "config/gunicorn.py"] if self.serve else
+                   [str(BIN / "flask"), "--app", "app", "run", "--port", str(self.port)])
+        with self.log.open("wb") as output:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT)
+        self._wait()
+        return self
+
+    def _wait(self) -> None:
+        for _ in range(300):
             try:
-                Client(port).call("GET", "/healthz")
-                break
-            except OSError:
+                Client(self.port).call("GET", "/healthz")
+                return
+            except (OSError, RuntimeError, http.client.HTTPException):
+                assert self.process is not None and self.process.poll() is None, self.log.read_text()
                 time.sleep(0.1)
-        tokens = {u: Client(port).call("POST", "/api/v1/auth/token", {"username": u, "password": "demo"})["token"]
-                  for u in ("mitarbeiterin", "gf", "personal.ba")}
-        for clients in args.clients:
-            counts: list[int] = []
-            deadline = time.perf_counter() + args.seconds
-            threads = [threading.Thread(target=run_client, args=(port, tokens, deadline, counts))
-                       for _ in range(clients)]
-            t0 = time.perf_counter()
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            elapsed = time.perf_counter() - t0
-            print(f"{clients} client(s): {sum(counts) / elapsed:6.1f} instances/s over HTTP "
-                  f"({sum(counts)} instances, 3 requests each, {elapsed:.1f} s)")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+        raise SystemExit("server did not come up:\n" + self.log.read_text())
+
+    def tokens(self) -> dict[str, str]:
+        return {u: Client(self.port).call("POST", "/api/v1/auth/token", {"username": u, "password": "demo"})["token"]
+                for u in USERS}
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.process is not None
+        self.process.terminate()
+        self.process.wait(timeout=60)
+
+
+def reset_postgres(url: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def run_database(name: str, url: str, clients: list[int], args: argparse.Namespace) -> dict[int, list[float]]:
+    rates: dict[int, list[float]] = {}
+    with Server(url, serve=args.serve, workers=args.workers) as server:
+        tokens = server.tokens()
+        one_instance(Client(server.port), tokens)  # warm-up: every worker's caches, the first connections
+        for _ in range(args.repeat):
+            for n in clients:
+                rate = measure(server.port, tokens, n, args.seconds)
+                rates.setdefault(n, []).append(rate)
+                print(f"{name:10} {n} client(s): {rate:6.1f} instances/s (8 requests each: "
+                      f"{1000 * n / rate / 8:.2f} ms per request and client)", flush=True)
+    return rates
+
+
+def spread(values: list[float]) -> str:
+    if len(values) == 1:
+        return f"{values[0]:.1f}"
+    return f"median {statistics.median(values):.1f} (min {min(values):.1f}, max {max(values):.1f}, n={len(values)})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--serve", action="store_true", help="the production stack (gunicorn), not `flask run`")
+    parser.add_argument("--postgres", default=os.environ.get("FALLWERK_BENCH_POSTGRES_URL"))
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--clients", type=int, nargs="+")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: 2 x cores)")
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    print(f"stack: {'gunicorn (make serve)' if args.serve else 'flask run (development server)'}; "
+          f"load before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}", flush=True)
+    folder = Path(tempfile.mkdtemp(prefix="fallwerk-http-"))
+    sqlite = run_database("SQLite", f"sqlite:///{folder / 'http.db'}", args.clients or [1], args)
+    postgres = run_database("PostgreSQL", args.postgres, args.clients or [1, 4], args) if args.postgres else {}
+    print(f"load after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
+    for n, values in sorted(sqlite.items()):
+        print(f"SQLite, {n} client(s): {spread(values)} instances/s")
+    for n, values in sorted(postgres.items()):
+        print(f"PostgreSQL, {n} client(s): {spread(values)} instances/s")
+    if 1 in sqlite:
+        base = statistics.median(sqlite[1])
+        print(f"ratio SQLite 1 client / SpiffArena {SPIFFARENA_RATE}: {base / SPIFFARENA_RATE:.1f} x (goal >= 25)")
+        if 1 in postgres:
+            print(f"ratio PostgreSQL 1 client / SQLite 1 client: {statistics.median(postgres[1]) / base:.2f} "
+                  "(goal >= 0.70)")
+    if 1 in postgres and 4 in postgres:
+        print(f"ratio PostgreSQL 4 clients / 1 client: "
+              f"{statistics.median(postgres[4]) / statistics.median(postgres[1]):.2f} (goal >= 1.5)")
 
 
 if __name__ == "__main__":
