@@ -7,7 +7,7 @@ in pyproject.toml, docs/architecture.md):
 - ``helpers`` (the general script helpers), ``demo`` (the demo world)
 - ``governance/`` (committees, votes, legal parameters) | ``designer/`` (drafts, versions, diff) |
   ``casefile/`` (notes and the rest of the case file)
-- ``time/`` (deadlines, holidays, due timers, BPMN timers, reminders)
+- ``time/`` (deadlines, holidays, due timers, BPMN timers, reminders, scheduler heartbeats)
 - ``mail/`` (outbox, SMTP)
 - ``cases/`` (repository, runtime, steps, tasks, history, access, directory, parties, messages)
 - ``engine/`` (the SpiffWorkflow adapter)

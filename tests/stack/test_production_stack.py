@@ -129,6 +129,7 @@ def stack(app: Any, casework: Any, tmp_path: Path, smtp_server: SmtpServer) -> I
     running.start()
     try:
         running.wait_ready()
+        wait_for_heartbeats(2)  # both schedulers are up (on a busy machine one may still be starting)
         yield running
     finally:
         if running.process is not None and running.process.poll() is None:
@@ -141,6 +142,13 @@ def stack(app: Any, casework: Any, tmp_path: Path, smtp_server: SmtpServer) -> I
 def query(sql: str, **params: Any) -> list[Any]:
     with db.engine.connect() as conn:
         return list(conn.execute(sa.text(sql), params).all())
+
+
+def wait_for_heartbeats(count: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while query("SELECT count(*) FROM scheduler_heartbeats")[0][0] < count:
+        assert time.monotonic() < deadline, "the schedulers did not start"
+        time.sleep(0.1)
 
 
 def start_cases(stack: Stack, token: str, count: int, started: list[str], failures: list[str]) -> None:
