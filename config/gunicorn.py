@@ -14,10 +14,10 @@ from __future__ import annotations
 import glob
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
+import time
 from typing import Any
 
 
@@ -61,51 +61,75 @@ SCHEDULERS = int(_setting("SCHEDULERS", "1"))
 
 
 class SchedulerProcesses:
-    """Keeps ``count`` scheduler processes alive until stop(): a dead one is started again."""
+    """Keeps ``count`` scheduler processes alive until stop(): a dead one is started again.
+
+    Started with posix_spawn, never fork+exec from a thread: while the master forks a new web worker
+    at the same moment, Popen's pipe to its child would be inherited by that worker and block the
+    thread until the worker ends.
+    """
 
     def __init__(self, count: int, log: Any) -> None:
         self.count = count
         self.log = log
         self.stopping = threading.Event()
-        self.processes: dict[int, subprocess.Popen[bytes]] = {}
+        self.pids: dict[int, int] = {}
+        self.threads: list[threading.Thread] = []
         self.lock = threading.Lock()
 
     def start(self) -> None:
         for slot in range(self.count):
-            threading.Thread(target=self._keep, args=(slot,), name=f"scheduler-{slot}", daemon=True).start()
+            thread = threading.Thread(target=self._keep, args=(slot,), name=f"scheduler-{slot}", daemon=True)
+            self.threads.append(thread)
+            thread.start()
 
-    def _spawn(self) -> subprocess.Popen[bytes]:
+    @staticmethod
+    def _spawn() -> int:
         env = {key: value for key, value in os.environ.items() if key != "PROMETHEUS_MULTIPROC_DIR"}
         env["FALLWERK_SCHEDULER_PARENT_PID"] = str(os.getpid())  # it stops when this master is gone
-        return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "scheduler"], env=env)  # noqa: S603
+        argv = [sys.executable, "-m", "flask", "--app", "app", "scheduler"]
+        return os.posix_spawn(sys.executable, argv, env)
+
+    @staticmethod
+    def _wait(pid: int) -> int | None:
+        try:
+            return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        except ChildProcessError:  # gunicorn's SIGCHLD handler reaped it first
+            return None
 
     def _keep(self, slot: int) -> None:
         delay = 1.0
-        while not self.stopping.is_set():
+        while True:
             with self.lock:
                 if self.stopping.is_set():
                     return
-                process = self.processes[slot] = self._spawn()
-            self.log.info("scheduler %d started (pid %d)", slot, process.pid)
-            code = process.wait()  # gunicorn may reap it first; then the code reads 0, which is fine here
+                pid = self.pids[slot] = self._spawn()
+            self.log.info("scheduler %d started (pid %d)", slot, pid)
+            code = self._wait(pid)
             if self.stopping.is_set():
                 return
-            self.log.error("scheduler %d (pid %d) ended with %s; starting it again in %.0f s",
-                           slot, process.pid, code, delay)
+            self.log.error("scheduler %d (pid %d) ended (exit status %s); starting it again in %.0f s",
+                           slot, pid, "unknown" if code is None else code, delay)
             self.stopping.wait(delay)
             delay = min(delay * 2, 30.0)
 
     def stop(self, timeout: float) -> None:
         with self.lock:
             self.stopping.set()
-            running = [p for p in self.processes.values() if p.poll() is None]
-        for process in running:
-            process.send_signal(signal.SIGTERM)  # it ends its pass and gives its claims back
-        for process in running:
-            try:
-                process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            pids = list(self.pids.values())
+        for pid in pids:
+            _signal(pid, signal.SIGTERM)  # it ends its pass and gives its claims back
+        deadline = time.monotonic() + timeout
+        for slot, thread in enumerate(self.threads):
+            thread.join(max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():  # its process outlived the grace period (a finished one is never signalled:
+                _signal(self.pids[slot], signal.SIGKILL)  # its pid may belong to another process by now)
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
 
 
 _schedulers: SchedulerProcesses | None = None

@@ -129,7 +129,7 @@ def stack(app: Any, casework: Any, tmp_path: Path, smtp_server: SmtpServer) -> I
     running.start()
     try:
         running.wait_ready()
-        wait_for_heartbeats(2)  # both schedulers are up (on a busy machine one may still be starting)
+        wait_for_heartbeats(running, 2)  # both schedulers are up (on a busy machine one may still be starting)
         yield running
     finally:
         if running.process is not None and running.process.poll() is None:
@@ -144,10 +144,10 @@ def query(sql: str, **params: Any) -> list[Any]:
         return list(conn.execute(sa.text(sql), params).all())
 
 
-def wait_for_heartbeats(count: int, timeout: float = 60) -> None:
+def wait_for_heartbeats(stack: Stack, count: int, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while query("SELECT count(*) FROM scheduler_heartbeats")[0][0] < count:
-        assert time.monotonic() < deadline, "the schedulers did not start"
+        assert time.monotonic() < deadline, "the schedulers did not start:\n" + stack.log.read_text()
         time.sleep(0.1)
 
 
