@@ -16,7 +16,14 @@ in pyproject.toml, docs/architecture.md):
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from casework.casefile.absence import AbsenceService
+from casework.casefile.documents import DEFAULT_MAX_BYTES, DocumentService
 from casework.casefile.notes import NoteService
+from casework.casefile.reassign import ReassignService
+from casework.casefile.storage import DocumentStorage, FilesystemStorage
+from casework.casefile.withdrawal import WithdrawalService
 from casework.cases.access import AccessService
 from casework.cases.directory import DirectoryService
 from casework.cases.history import HistoryService
@@ -57,6 +64,8 @@ class Casework:
         session_policy: SessionPolicy | None = None,
         min_password_length: int = 12,
         limits: StepLimits | None = None,
+        document_storage: DocumentStorage | None = None,
+        document_max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self.clock = clock or Clock()
         helpers = build_helpers(self.clock)
@@ -71,6 +80,7 @@ class Casework:
         helpers.update(self.legal.script_helpers())
         self.engine = Engine(helpers, self.clock, limits)
         self.access = AccessService()
+        self.access.today = self.clock.today
         # sessions run on wall-clock time: moving the business clock (tests, timers) must not end them
         self.sessions = SessionService(self.access, session_policy)
         self.directory = DirectoryService(
@@ -89,6 +99,13 @@ class Casework:
         self.designer = DesignerService(self.repository, self.clock)
         # the case file (issue 14): notes, documents, absences, withdrawal
         self.notes = NoteService(self.runtime, self.access, self.clock)
+        self.documents = DocumentService(
+            self.runtime, self.access, self.clock,
+            document_storage or FilesystemStorage(Path("instance") / "documents"), document_max_bytes,
+        )
+        self.withdrawal = WithdrawalService(self.runtime, self.access, self.clock)
+        self.absences = AbsenceService(self.clock)
+        self.reassign = ReassignService(self.access)
         self.management = ManagementService(self.clock, lease_seconds=timer_lease_seconds)
         self.monitoring = MonitoringService(self.clock)
         # BPMN timers and message waits become rows after every step; the scheduler fires the rows

@@ -65,6 +65,8 @@ _JC, _AA, _KR, _LAND = "jc-musterkreis", "aa-musterstadt", "kreis-musterkreis", 
 USERS: list[tuple[str, str, str, list[tuple[str, str]]]] = [
     ("mitarbeiterin", "Maria Mitarbeiterin", _JC, [("employee", _JC)]),
     ("gf", "Georg Geschäftsführer", _JC, [("gf", _JC)]),
+    # the deputy GF: no role of her own in the processes; acts for `gf` while she is recorded absent
+    ("gf.vertretung", "Gabriele Stellvertreterin (stv. GF)", _JC, []),
     ("personal.ba", "Petra Personal (BA)", _AA, [("hr_ba", _AA)]),
     ("personal.kommune", "Paul Personal (Kommune)", _KR, [("hr_kommune", _KR)]),
     ("traeger.ba", "Tanja Träger (BA)", _AA, [("traeger_ba", _AA)]),

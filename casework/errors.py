@@ -84,3 +84,21 @@ class ScriptFailed(CaseworkError):
     def __init__(self, message: str, element_id: str | None) -> None:
         super().__init__(message, element_id=element_id)
         self.element_id = element_id
+
+
+class TooLarge(CaseworkError):
+    """An upload over the size limit (HTTP 413)."""
+
+    code = "payload_too_large"
+
+
+class UnsupportedType(CaseworkError):
+    """An upload whose content is none of the accepted types (HTTP 415)."""
+
+    code = "unsupported_media_type"
+
+
+class Unavailable(CaseworkError):
+    """A store the service needs is down (disk, S3): try again later (HTTP 503)."""
+
+    code = "unavailable"

@@ -91,9 +91,34 @@ class Actor:
     primary_organisation_id: int | None
     is_admin: bool = False
     email: str | None = None
+    # absent colleagues this actor stands in for today (Vertretung, issue 14 §3)
+    stands_in_for: tuple[StandIn, ...] = ()
 
     def in_group(self, *names: str) -> bool:
         return any(n in self.groups for n in names)
+
+    @property
+    def all_memberships(self) -> frozenset[tuple[int, int]]:
+        """The actor's own (group, organisation) pairs and those of the colleagues they stand in for."""
+        pairs = set(self.memberships)
+        for stand_in in self.stands_in_for:
+            if stand_in.tasks:
+                pairs |= stand_in.memberships
+        return frozenset(pairs)
+
+
+@dataclass(frozen=True)
+class StandIn:
+    """An absent user the actor acts for: their group tasks and tasks assigned from a group
+    (``tasks``: the actor is the absence's substitute), and their personal ballots (``ballots``:
+    the actor is their named deputy in a committee)."""
+
+    user_id: int
+    username: str
+    display_name: str
+    memberships: frozenset[tuple[int, int]]
+    tasks: bool = True
+    ballots: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,6 +160,8 @@ class TaskInfo:
     progress: tuple[int, int] | None = None
     # when the task was escalated as overdue (casework/time/reminders.py)
     escalated_at: datetime | None = None
+    # the absent colleague the caller would do this task for (Vertretung), by display name
+    on_behalf_of: str | None = None
 
 
 @dataclass(frozen=True)

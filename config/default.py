@@ -149,3 +149,14 @@ LOG_LEVEL = "INFO"
 # /metrics answers requests from this machine (not through a proxy) and requests carrying
 # "Authorization: Bearer <METRICS_TOKEN>"; empty means loopback only.
 METRICS_TOKEN = ""
+# --- the case file (issue 14) ---
+# Where documents' bytes live: "filesystem" (DOCUMENTS_DIR, default instance/documents) or "s3"
+# (an S3-compatible bucket, for several web machines; credentials from the usual AWS_* variables).
+DOCUMENTS_STORAGE = "filesystem"
+DOCUMENTS_DIR = ""
+DOCUMENTS_S3_BUCKET = ""
+DOCUMENTS_S3_ENDPOINT_URL = ""
+DOCUMENTS_S3_PREFIX = "documents/"
+DOCUMENTS_S3_REGION = ""
+# The largest document accepted, in bytes (20 MB); larger uploads are refused with 413 before being read.
+DOCUMENTS_MAX_BYTES = 20 * 1024 * 1024

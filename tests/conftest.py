@@ -61,6 +61,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, clock: FrozenClock) -> Iterato
             "DATABASE_URL": _database_url(tmp_path_factory),
             "CLOCK": clock,
             "WTF_CSRF_ENABLED": True,
+            "DOCUMENTS_DIR": str(tmp_path_factory.mktemp("documents")),
         }
     )
     with app.app_context():

@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     _finish_config(app)
 
+    from webapp.casefile.storage_config import document_storage
     from webapp.extensions import babel, csrf, init_database, login_manager
 
     init_database(app)
@@ -52,6 +53,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         ),
         min_password_length=int(app.config["PASSWORD_MIN_LENGTH"]),
         limits=StepLimits.from_config(app.config),
+        document_storage=document_storage(app),
+        document_max_bytes=int(app.config["DOCUMENTS_MAX_BYTES"]),
     )
 
     from webapp import auth_setup, cli, errors, monitoring, production, views

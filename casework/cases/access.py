@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 
-from casework.records import Actor
+from casework.cases.standins import stand_ins
+from casework.records import Actor, StandIn
 from models import (
     Group,
     HumanTask,
@@ -59,12 +63,25 @@ class AccessService:
         self._supervisors: dict[str, set[str]] | None = None
         self._org_names: dict[int, str] = {}
         self._lock = threading.Lock()
+        # the business calendar's today (Casework sets it), for whom a user stands in
+        self.today: Callable[[], date] | None = None
 
     # --- actors ----------------------------------------------------------------------------
 
-    def actor_for(self, session: sa.orm.Session, user_id: int) -> Actor | None:
-        """The actor of an active user, with all memberships, in one query (it runs on every request)."""
-        return self.actor_from_rows(session.connection().execute(_ACTOR, {"id": user_id}).all())
+    def actor_for(self, session: sa.orm.Session, user_id: int, today: date | None = None) -> Actor | None:
+        """The actor of an active user, with all memberships, in one query (it runs on every request);
+        with ``today``, also the absent colleagues they stand in for (casework.cases.standins)."""
+        actor = self.actor_from_rows(session.connection().execute(_ACTOR, {"id": user_id}).all())
+        return self.with_stand_ins(session, actor, today) if today is not None else actor
+
+    def with_stand_ins(self, session: sa.orm.Session, actor: Actor | None, today: date | None = None) -> Actor | None:
+        """``actor`` with the absent colleagues they stand in for on ``today`` (default: the business
+        clock's today, set by the Casework facade)."""
+        day = today or (self.today() if self.today is not None else None)
+        if actor is None or day is None:
+            return actor
+        found = stand_ins(session, actor.user_id, day)
+        return replace(actor, stands_in_for=found) if found else actor
 
     @staticmethod
     def actor_from_rows(rows: Any) -> Actor | None:
@@ -101,12 +118,15 @@ class AccessService:
             sa.select(HumanTask.instance_id).where(HumanTask.assignee_id == actor.user_id),
             sa.select(HumanTask.instance_id).where(HumanTask.completed_by_id == actor.user_id),
         ]
-        if actor.memberships:
+        if actor.all_memberships:
             parts.append(
                 sa.select(HumanTask.instance_id)
                 .join(TaskCandidate, TaskCandidate.task_id == HumanTask.id)
                 .where(self.candidate_clause(actor))
             )
+        standing_in = self.stand_in_tasks(actor)
+        if standing_in is not None:
+            parts.append(sa.select(HumanTask.instance_id).where(standing_in))
         supervised = self._supervised_candidates(actor)
         if supervised is not None:
             parts.append(
@@ -115,6 +135,36 @@ class AccessService:
                 .where(supervised)
             )
         return sa.union(*parts)
+
+    @staticmethod
+    def stand_in_tasks(actor: Actor) -> Any:
+        """SQL condition on HumanTask: an open task assigned to a colleague the actor stands in for --
+        from a group (it has candidate rows) for the substitute, a personal ballot for the deputy."""
+        conditions = []
+        offered = sa.exists().where(TaskCandidate.task_id == HumanTask.id)
+        for stand_in in actor.stands_in_for:
+            mine = sa.and_(HumanTask.assignee_id == stand_in.user_id, HumanTask.state == "open")
+            if stand_in.ballots:
+                conditions.append(mine if stand_in.tasks else sa.and_(mine, ~offered))
+            elif stand_in.tasks:
+                conditions.append(sa.and_(mine, offered))
+        return sa.or_(*conditions) if conditions else None
+
+    @staticmethod
+    def stand_in_for(actor: Actor, task: Any) -> StandIn | None:
+        """The absent colleague for whom the actor works on ``task`` (its ``assignee_id``, ``state`` and
+        ``pairs``), or None when the actor works in their own right or not at all."""
+        if task.state != "open" or not actor.stands_in_for or task.assignee_id == actor.user_id:
+            return None
+        for stand_in in actor.stands_in_for:
+            if task.assignee_id == stand_in.user_id:
+                # a task assigned from a group passes to the substitute, a personal ballot to the deputy
+                if (stand_in.tasks and task.pairs) or (stand_in.ballots and not task.pairs):
+                    return stand_in
+            elif task.assignee_id is None and stand_in.tasks and task.pairs & stand_in.memberships:
+                if not task.pairs & actor.memberships:
+                    return stand_in
+        return None
 
     def _supervised_candidates(self, actor: Actor) -> Any:
         """SQL condition on TaskCandidate: an open task offered, in one of the actor's organisations, to
@@ -219,7 +269,7 @@ class AccessService:
                 sa.or_(HumanTask.assignee_id == actor.user_id, HumanTask.completed_by_id == actor.user_id),
             ),
         ]
-        if actor.memberships:
+        if actor.all_memberships:
             conditions.append(
                 sa.exists().where(
                     HumanTask.instance_id == ProcessInstance.id,
@@ -227,6 +277,9 @@ class AccessService:
                     HumanTask.id.in_(sa.select(TaskCandidate.task_id).where(self.candidate_clause(actor))),
                 )
             )
+        standing_in = self.stand_in_tasks(actor)
+        if standing_in is not None:
+            conditions.append(sa.exists().where(HumanTask.instance_id == ProcessInstance.id, standing_in))
         supervised = self._supervised_candidates(actor)
         if supervised is not None:
             conditions.append(
@@ -249,13 +302,13 @@ class AccessService:
     @staticmethod
     def candidate_clause(actor: Actor) -> Any:
         """SQL condition on TaskCandidate: offered to one of the actor's (group, organisation) pairs."""
-        if not actor.memberships:
+        if not actor.all_memberships:
             return sa.false()
         # an OR of equalities, not a row-value IN: SQLite uses the inbox index only for the former
         return sa.or_(
             *(
                 sa.and_(TaskCandidate.group_id == group, TaskCandidate.organisation_id == org)
-                for group, org in sorted(actor.memberships)
+                for group, org in sorted(actor.all_memberships)
             )
         )
 
@@ -271,12 +324,18 @@ class AccessService:
             return False
         if task.named_assignee_id is not None and task.named_assignee_id == actor.user_id:
             return True
-        return bool(task.pairs & actor.memberships)
+        if task.pairs & actor.memberships:
+            return True
+        # the one recorded exception (issue 14 §3): a substitute works on the tasks of the absent
+        # colleague they stand in for; the history names both
+        return self.stand_in_for(actor, task) is not None
 
     def can_see_task(self, session: sa.orm.Session, actor: Actor, task: Any, offered: bool) -> bool:
         """Assignee, the one who completed it, a candidate of an open task (``offered``), or an admin
         (DOMAIN.md §2: a user sees tasks assigned to them or offered to one of their groups)."""
         if actor.is_admin or actor.user_id in (task.assignee_id, task.completed_by_id):
+            return True
+        if self.stand_in_for(actor, task) is not None:
             return True
         if task.state == "open":
             return offered

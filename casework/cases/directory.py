@@ -74,7 +74,7 @@ class DirectoryService:
                 return None
             if user.failed_logins or user.locked_until:
                 user.failed_logins, user.locked_until = 0, None
-            return self.access.actor_for(session, user.id)
+            return self.access.actor_for(session, user.id, self.clock.today())
 
     def change_password(self, user_id: int, current: str, new: str) -> None:
         """Set a new password after checking the current one; ends every session and token of the user.
@@ -124,7 +124,7 @@ class DirectoryService:
 
     def actor(self, user_id: int) -> Actor | None:
         with unit_of_work(write=False) as session:
-            return self.access.actor_for(session, user_id)
+            return self.access.actor_for(session, user_id, self.clock.today())
 
     def organisation_name(self, organisation_id: int | None) -> str | None:
         if organisation_id is None:

@@ -90,12 +90,13 @@ class SessionService:
         sid = _key(secret)
         with unit_of_work(write=False) as session:
             rows = session.connection().execute(_RESOLVE, {"sid": sid}).all()
-        if not rows:
-            return None
-        first = rows[0]
-        if first.kind != kind or first.expires_at <= now or first.last_seen_at <= self._idle_cutoff(now):
-            return None
-        actor = self.access.actor_from_rows(rows)
+            if not rows:
+                return None
+            first = rows[0]
+            if first.kind != kind or first.expires_at <= now or first.last_seen_at <= self._idle_cutoff(now):
+                return None
+            # and whom the user stands in for today (Vertretung, casework.cases.standins)
+            actor = self.access.with_stand_ins(session, self.access.actor_from_rows(rows))
         if actor is not None and (now - first.last_seen_at).total_seconds() >= self.TOUCH_SECONDS:
             self._touch(sid, now)
         return actor

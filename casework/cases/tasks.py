@@ -45,7 +45,8 @@ class TaskRow:
         return getattr(self._row, name)
 
     def offered_to(self, actor: Actor) -> bool:
-        return self.state == "open" and bool(self.pairs & actor.memberships)
+        # a substitute is offered the group tasks of the colleague they stand in for
+        return self.state == "open" and bool(self.pairs & actor.all_memberships)
 
 
 class TaskService:
@@ -79,6 +80,9 @@ class TaskService:
         page, per_page = page_window(page, per_page)
         t = HumanTask
         mine = sa.and_(t.assignee_id == actor.user_id, t.state == "open")
+        standing_in = self.access.stand_in_tasks(actor)
+        if standing_in is not None:  # tasks assigned to a colleague the actor stands in for
+            mine = sa.or_(mine, standing_in)
         offered = sa.and_(
             t.id.in_(sa.select(TaskCandidate.task_id).where(self.access.candidate_clause(actor))),
             t.assignee_id.is_(None),
@@ -103,7 +107,22 @@ class TaskService:
             ).all()
             names = assignee_names(session, rows)
             items = tuple(task_info(r, names) for r in rows)
+            if actor.stands_in_for:
+                items = self._mark_stand_ins(session, actor, rows, items)
         return Page(items=items, total=total, page=page, per_page=per_page)
+
+    def _mark_stand_ins(self, session: sa.orm.Session, actor: Actor, rows: Any,
+                        items: tuple[TaskInfo, ...]) -> tuple[TaskInfo, ...]:
+        """Name the absent colleague on each task the actor would do for them ("in Vertretung für")."""
+        pairs: dict[str, set[tuple[int, int]]] = {}
+        for r in session.execute(sa.select(TaskCandidate.task_id, TaskCandidate.group_id, TaskCandidate.organisation_id)
+                                 .where(TaskCandidate.task_id.in_([row.id for row in rows]))):
+            pairs.setdefault(r.task_id, set()).add((r.group_id, r.organisation_id))
+        marked = []
+        for row, item in zip(rows, items, strict=True):
+            stand_in = self.access.stand_in_for(actor, TaskRow(row, frozenset(pairs.get(row.id, ()))))
+            marked.append(replace(item, on_behalf_of=stand_in.display_name) if stand_in else item)
+        return tuple(marked)
 
     def get(self, task_id: str, *, actor: Actor) -> TaskInfo:
         """A task with its form and current values.
@@ -126,6 +145,7 @@ class TaskService:
             values = None
             if form is not None:
                 values = self.runtime.engine.form_defaults(form, task.data or {})
+            stand_in = self.access.stand_in_for(actor, task)
             return replace(
                 task_info(
                     task,
@@ -135,6 +155,7 @@ class TaskService:
                     documentation=meta.documentation if meta else None,
                 ),
                 progress=_progress(session, task),
+                on_behalf_of=stand_in.display_name if stand_in else None,
             )
 
     def get_case_context(self, task_id: str, *, actor: Actor) -> Any:
@@ -187,7 +208,9 @@ class TaskService:
                 return task_info(task, {actor.user_id: actor.username})
             now = self.clock.now()
             self._take(session, task, actor, now)
-            self._append(session, task, _event(task, now, actor, "task_claimed"))
+            stand_in = self.access.stand_in_for(actor, task)
+            self._append(session, task, _event(task, now, actor, "task_claimed",
+                                               {"on_behalf_of": stand_in.username} if stand_in else None))
             return replace(task_info(task, {}), assignee=actor.username, claimed_at=now)
 
     def unclaim(self, task_id: str, *, actor: Actor) -> TaskInfo:
@@ -280,14 +303,8 @@ class TaskService:
         task = self._visible(session, task_id, actor)
         self._require_open(task)
         now = self.clock.now()
-        events = []
-        if task.assignee_id not in (None, actor.user_id):
-            raise Conflict("Die Aufgabe ist jemand anderem zugewiesen.")
-        # also for the one who holds it: holding a task (e.g. assigned before this rule, or
-        # since left the group) does not make one a candidate
-        self._require_may_work(session, task, actor)
-        if task.assignee_id is None:
-            events.append(_event(task, now, actor, "task_claimed"))
+        claimed, on_behalf = self._take_for_completion(session, task, actor, now)
+        events = list(claimed)
         loaded = self.runtime.load(session, task.instance_id)
         meta = loaded.model.user_tasks.get(task.bpmn_id)
         clean = data
@@ -301,11 +318,31 @@ class TaskService:
         with running_case(session, loaded.id, loaded.organisation_id, loaded.parties) as effects:
             self.runtime.engine.complete(loaded.workflow, task_id, clean)
         events.append(PendingEvent(now, actor.username, "task_completed", task.id,
-                                   task.bpmn_id, task.title, _recordable(meta, clean)))
+                                   task.bpmn_id, task.title, {**_recordable(meta, clean), **on_behalf}))
         loaded.events.extend(events)
         return PreparedStep(loaded, effects, before=before, persist_options={"completed": {task_id: actor.user_id}})
 
     # --- helpers ---------------------------------------------------------------------------
+
+    def _take_for_completion(self, session: sa.orm.Session, task: TaskRow, actor: Actor,
+                             now: datetime) -> tuple[tuple[PendingEvent, ...], dict[str, str]]:
+        """The events before a completion (a candidate's claim) and, for a substitute, whom they act
+        for -- the one exception to "only candidates complete", recorded in the history.
+
+        Raises:
+            Conflict: someone else holds the task.  Forbidden: neither a candidate, the named
+            assignee nor a substitute of one (AccessService.may_work_on).
+        """
+        stand_in = self.access.stand_in_for(actor, task)
+        on_behalf = {"on_behalf_of": stand_in.username} if stand_in else {}
+        if task.assignee_id not in (None, actor.user_id) and stand_in is None:
+            raise Conflict("Die Aufgabe ist jemand anderem zugewiesen.")
+        # also for the one who holds it: holding a task (e.g. assigned before this rule, or
+        # since left the group) does not make one a candidate
+        self._require_may_work(session, task, actor)
+        if task.assignee_id is None:
+            return (_event(task, now, actor, "task_claimed", on_behalf or None),), on_behalf
+        return (), on_behalf
 
     @staticmethod
     def _read(session: sa.orm.Session, task_id: str) -> TaskRow | None:

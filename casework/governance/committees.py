@@ -44,6 +44,7 @@ class MemberInfo:
     term_start: date
     term_end: date | None
     is_chair: bool  # the elected chair, or the member a side named to chair in its rotation turn
+    deputy: str | None = None  # the named deputy (Stellvertretung) who votes while the member is absent
 
 
 @dataclass(frozen=True)
@@ -328,6 +329,29 @@ class CommitteeService:
         """End one seat; see ``change_members``."""
         return self.change_members(body_id, remove=[seat_id], actor=actor)
 
+    def set_deputy(self, body_id: int, member: str, deputy: str | None, *, actor: Actor) -> BodyInfo:
+        """Name (or with None remove) a member's deputy (Stellvertretung): while the member is
+        recorded absent, the deputy casts the member's personal ballots, for the member's seat.
+
+        Raises:
+            Forbidden: not an admin.  NotFound: no such body.
+            ValidationFailed: not a current member, or an unknown, inactive or the same person.
+        """
+        self._require_admin(actor)
+        with unit_of_work() as session:
+            body = self._body(session, body_id)
+            seat = self._seat_of(session, body, member, self.clock.today())
+            deputy_id = None
+            if deputy:
+                user = _user_by_name(session, deputy)
+                if user.id == seat.user_id:
+                    raise ValidationFailed("Ein Mitglied kann sich nicht selbst vertreten.",
+                                           {"deputy": "Eine andere Person."})
+                deputy_id = user.id
+            seat.deputy_user_id = deputy_id
+            session.flush()
+            return self._info(session, body)
+
     def set_chair(
         self,
         body_id: int,
@@ -428,13 +452,16 @@ class CommitteeService:
         chair, chair_side = chair_on(session, body, today)
         current: list[MemberInfo] = []
         former: list[MemberInfo] = []
+        deputies = dict(session.execute(sa.select(User.id, User.username).join(
+            BodyMember, BodyMember.deputy_user_id == User.id).where(BodyMember.body_id == body.id)).all())
         for seat, user in seats(session, body.id):
             if body.chair_rule == "rotation":
                 flagged = seat.is_chair
             else:
                 flagged = user.id == body.chair_user_id and _holds_seat(seat, today)
             info = MemberInfo(seat.id, user.username, user.display_name, seat.side, seat.term_start,
-                              seat.term_end, flagged)
+                              seat.term_end, flagged,
+                              deputies.get(seat.deputy_user_id) if seat.deputy_user_id else None)
             (current if _holds_seat(seat, today) else former).append(info)
         organisation = session.get(Organisation, body.organisation_id)
         return BodyInfo(

@@ -43,9 +43,10 @@ def _token(client, username):
     return {"Authorization": f"Bearer {response.json['token']}"}
 
 
-@pytest.mark.parametrize("second", ["gf", "gf.vertretung"], ids=["same user twice", "two users"])
+@pytest.mark.parametrize("second", ["gf", "gf.zweite"], ids=["same user twice", "two users"])
 def test_concurrent_completion_one_wins_one_conflicts(app, casework, actor, second):
-    if second != "gf":  # a deputy in the same group and organisation
+    if second != "gf":  # a second GF in the same group and organisation (not the demo deputy gf.vertretung,
+        # who has no group of her own)
         casework.directory.ensure_user(second, display_name="Vertretung GF", password="demo",
                                        organisation_id=actor("gf").primary_organisation_id, groups=["gf"])
     client = app.test_client()

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from webapp import auth_setup
 from webapp.api import serialise
+from webapp.api.casefile import Absence, absence_json
 from webapp.api.errors import ApiError
 from webapp.api.routes import bp
 from webapp.api.schemas import Answer, Body, Text, Time
@@ -35,6 +36,8 @@ class Me(Answer):
     organisation: str | None = Field(description="name of the primary organisation")
     organisation_id: str | None
     is_admin: bool
+    absence: Absence | None = Field(None, description="the caller's recorded absence (Vertretung), or null")
+    stands_in_for: list[str] = Field(default_factory=list, description="usernames the caller stands in for today")
 
 
 class PasswordChange(Body):
@@ -81,7 +84,10 @@ def revoke_token() -> tuple[str, int]:
 def me() -> Response:
     """The caller."""
     who = actor()
-    return jsonify(serialise.me(who, services().directory.organisation_name(who.primary_organisation_id)))
+    data = serialise.me(who, services().directory.organisation_name(who.primary_organisation_id))
+    data["absence"] = absence_json(services().absences.get(actor=who))
+    data["stands_in_for"] = [s.username for s in who.stands_in_for]
+    return jsonify(data)
 
 
 @bp.put("/me/password")

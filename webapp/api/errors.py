@@ -20,6 +20,9 @@ from casework.errors import (
     Forbidden,
     NotFound,
     ScriptFailed,
+    TooLarge,
+    Unavailable,
+    UnsupportedType,
     ValidationFailed,
 )
 
@@ -68,6 +71,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "An expression or script of the process failed.",
     ),
     "server_error": ("Interner Fehler.", "Internal server error."),
+    "unavailable": ("Vorübergehend nicht verfügbar; bitte später erneut versuchen.",
+                    "Temporarily unavailable; please try again later."),
     "http_error": ("Die Anfrage konnte nicht bearbeitet werden.", "The request could not be handled."),
 }
 HTTP_CODES = {
@@ -89,6 +94,9 @@ DOMAIN_STATUS: tuple[tuple[type[CaseworkError], int], ...] = (
     (ValidationFailed, 422),
     (DefinitionInvalid, 422),
     (ScriptFailed, 422),
+    (TooLarge, 413),
+    (UnsupportedType, 415),
+    (Unavailable, 503),
 )
 
 
@@ -134,7 +142,10 @@ def _domain_error(exc: CaseworkError) -> Response:
         listed = "; ".join(f"{p.file} [{p.element_id or '-'}]: {p.message}" for p in errors[:3])
         more = f" (+{len(errors) - 3})" if len(errors) > 3 else ""
         return error_response(exc.code, status, dict(exc.details), suffix=f" {listed}{more}")
-    return error_response(exc.code, status, dict(exc.details), exc.message)
+    response = error_response(exc.code, status, dict(exc.details), exc.message)
+    if status == 503:
+        response.headers["Retry-After"] = "30"
+    return response
 
 
 def http_error(exc: HTTPException) -> Response:

@@ -126,6 +126,7 @@ def task(info: TaskInfo) -> dict[str, Any]:
         "claimed_at": iso(info.claimed_at),
         "completed_at": iso(info.completed_at),
         "completed_by": info.completed_by,
+        **({"on_behalf_of": info.on_behalf_of} if info.on_behalf_of else {}),
     }
 
 

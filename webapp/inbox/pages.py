@@ -98,7 +98,7 @@ class TaskView:
     @property
     def can_complete(self) -> bool:
         """Mine, or offered to me and free (completing claims it)."""
-        return self.is_open and (self.task.assignee is None or self.is_mine)
+        return self.is_open and (self.task.assignee is None or self.is_mine or bool(self.task.on_behalf_of))
 
     @property
     def case_variables(self) -> dict[str, Any]:
