@@ -9,6 +9,7 @@ from flask import Response, jsonify
 from pydantic import Field
 
 from casework.casefile.records import AbsenceInfo, DocumentInfo, NoteInfo
+from casework.errors import NotFound
 from webapp.api import serialise
 from webapp.api.routes import bp
 from webapp.api.schemas import Answer, Body, Instance, OptionalText, Time
@@ -177,10 +178,13 @@ def absence_json(absence: AbsenceInfo | None) -> dict[str, Any] | None:
 
 
 @bp.get("/me/absence")
-@endpoint("auth", 200, Absence, "My absence (null when none is recorded)")
+@endpoint("auth", 200, Absence, "My absence", 404)
 def get_absence() -> Response:
-    """My recorded absence."""
-    return jsonify(absence_json(services().absences.get(actor=actor())))
+    """My recorded absence; 404 when none is recorded (GET /me shows it as null)."""
+    absence = services().absences.get(actor=actor())
+    if absence is None:
+        raise NotFound("Keine Abwesenheit erfasst.")
+    return jsonify(absence_json(absence))
 
 
 @bp.put("/me/absence")

@@ -194,6 +194,8 @@ class Task(Answer):
     claimed_at: Time | None
     completed_at: Time | None
     completed_by: str | None
+    on_behalf_of: str | None = Field(
+        None, description="Vertretung: the absent colleague (display name) the caller would do this task for")
 
 
 class Progress(Answer):
