@@ -128,6 +128,10 @@ def build_helpers(clock: Clock) -> dict[str, Callable[..., Any]]:
         """Check and normalise a date; raises a clear error for impossible dates like 2011-11-31."""
         return parse_date(s).isoformat()
 
+    def german_date(d: Any) -> str:
+        """A date as German texts write it: '2026-11-02' -> '02.11.2026' (for summaries and letters)."""
+        return parse_date(d).strftime("%d.%m.%Y")
+
     return {
         # deadline(), notified_on(), legal_parameter() by the law as shipped; Casework swaps in the
         # database-backed ones (municipal holidays, parameter versions added by admins)
@@ -139,6 +143,7 @@ def build_helpers(clock: Clock) -> dict[str, Callable[..., Any]]:
         "add_working_days": add_working_days,
         "days_between": days_between,
         "parse_date": parse_date_helper,
+        "german_date": german_date,
         "notify": notify,
         "group_members": group_members,
         "display_names": display_names,

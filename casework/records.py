@@ -45,6 +45,8 @@ class FormField:
     help: str | None = None
     # a secret ballot: the value is kept out of the case history (the process shows it when it may)
     confidential: bool = False
+    # how a number is shown and typed: "money" (12.500,50 €) or "percent"; None: a plain number
+    format: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -63,6 +65,8 @@ class FormField:
             d["readonly"] = True
         if self.confidential:
             d["confidential"] = True
+        if self.format:
+            d["format"] = self.format
         return d
 
 
@@ -162,6 +166,12 @@ class TaskInfo:
     escalated_at: datetime | None = None
     # the absent colleague the caller would do this task for (Vertretung), by display name
     on_behalf_of: str | None = None
+    # what the task page shows of the case (casework/presentation.py): the declared facts, and the
+    # data they are read from -- the task's own data (its multi-instance item) over the case's
+    facts: tuple[Any, ...] = ()
+    fact_data: dict[str, Any] | None = None
+    # code labels of the process's enum fields, for facts and read-only fields
+    options: dict[str, dict[str, str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -205,3 +215,12 @@ class Page(Generic[T]):
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
+
+
+@dataclass(frozen=True)
+class CasePresentation:
+    """A process version's declared facts (casework/presentation.py), element names and code labels."""
+
+    facts: tuple[Any, ...] = ()
+    element_names: dict[str, str] = field(default_factory=dict)
+    options: dict[str, dict[str, str]] = field(default_factory=dict)

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, current_app, render_template
+from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -46,7 +47,6 @@ RADIO_LIMIT = 4  # up to this many options are shown as radio buttons, more as a
 FIELD_PREFIX = "fld_"  # attribute names of spec fields, so a field called "data" cannot shadow Form.data
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_INTEGER = re.compile(r"^[+-]?\d+$")
 
 
 def _strip(value: Any) -> Any:
@@ -90,20 +90,35 @@ class GermanDateField(DateField):
         return self.data.isoformat() if isinstance(self.data, date) else ""
 
 
+def page_locale() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "de"
+
+
+def parse_localised(text: str, locale: str) -> Decimal:
+    """A number as people of ``locale`` type it: de ``12.500,50`` or ``12500,5``; en ``12,500.50``.
+
+    Grouping must sit where it belongs (strict), so ``1.5`` on a German page is refused rather than
+    read as 15 -- or silently as 1.5.
+
+    Raises:
+        ValueError: not a number in this locale.
+    """
+    try:
+        number = parse_decimal(text.replace(" ", ""), locale=locale, strict=True)
+    except NumberFormatError:
+        raise ValueError(text) from None
+    if not number.is_finite():
+        raise ValueError(text)
+    return number
+
+
+def _example(locale: str) -> str:
+    return str(format_decimal(Decimal("12500.50"), format="#,##0.00", locale=locale))
+
+
 class WholeNumberField(IntegerField):
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist or not str(valuelist[0]).strip():
-            self.data = None
-            return
-        text = str(valuelist[0]).strip()
-        if not _INTEGER.match(text):
-            self.data = None
-            raise ValueError(_l("Please enter a whole number, e.g. 12."))
-        self.data = int(text)
-
-
-class DecimalNumberField(FloatField):
-    """A number that may be typed with a decimal comma (1,5) or point (1.5)."""
+    """A whole number, with the page locale's grouping allowed (de: 1.000)."""
 
     widget = TextInput()
 
@@ -111,25 +126,50 @@ class DecimalNumberField(FloatField):
         if not valuelist or not str(valuelist[0]).strip():
             self.data = None
             return
-        text = str(valuelist[0]).strip().replace(" ", "")
-        if "," in text and "." not in text:
-            text = text.replace(",", ".")
+        text = str(valuelist[0]).strip()
         try:
-            self.data = float(text)
+            number = parse_localised(text, page_locale())
+        except ValueError:
+            number = None
+        if number is None or number != number.to_integral_value():
+            self.data = None
+            raise ValueError(_l("Please enter a whole number, e.g. 12."))
+        self.data = int(number)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return "" if self.data is None else str(format_decimal(self.data, locale=page_locale()))
+
+
+class DecimalNumberField(FloatField):
+    """A number typed the way the page's language writes it (de: 12.500,50; en: 12,500.50)."""
+
+    widget = TextInput()
+
+    def __init__(self, *args: Any, number_format: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.number_format = number_format
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        locale = page_locale()
+        try:
+            self.data = float(parse_localised(str(valuelist[0]).strip(), locale))
         except ValueError:
             self.data = None
-            raise ValueError(_l("Please enter a number, e.g. 1,5.")) from None
-        if self.data != self.data or self.data in (float("inf"), float("-inf")):
-            self.data = None
-            raise ValueError(_l("Please enter a number, e.g. 1,5."))
+            raise ValueError(_l("Please enter a number such as %(example)s.", example=_example(locale))) from None
 
     def _value(self) -> str:
         if self.raw_data:
             return str(self.raw_data[0])
         if self.data is None:
             return ""
-        text = f"{self.data:g}" if float(self.data).is_integer() else str(self.data)
-        return text.replace(".", ",") if getattr(get_locale(), "language", "de") == "de" else text
+        pattern = "#,##0.00" if self.number_format == "money" else None
+        return str(format_decimal(Decimal(str(self.data)), format=pattern, locale=page_locale(),
+                                  decimal_quantization=pattern is not None))
 
 
 class _OptionalChoice:
@@ -259,10 +299,11 @@ def _unbound(spec: FormField, value: Any) -> Any:
     if kind == "text":
         return TextAreaField(filters=[_strip], default=value, **options)
     if kind == "integer":
+        options["render_kw"]["inputmode"] = "numeric"
         return WholeNumberField(default=_number(value, int), **options)
     if kind == "number":
         options["render_kw"]["inputmode"] = "decimal"
-        return DecimalNumberField(default=_number(value, float), **options)
+        return DecimalNumberField(default=_number(value, float), number_format=spec.format, **options)
     if kind == "date":
         return GermanDateField(default=_date(value), **options)
     if kind == "boolean":
@@ -346,8 +387,6 @@ def _render_kw(spec: FormField) -> dict[str, Any]:
         ] = True
     if spec.maxlength is not None:
         render["maxlength"] = spec.maxlength
-    if spec.type == "integer":
-        render.update({k: _fmt(getattr(spec, k)) for k in ("min", "max") if getattr(spec, k) is not None})
     return render
 
 

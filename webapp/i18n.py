@@ -23,6 +23,8 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from casework.presentation import format_number
+
 log = logging.getLogger(__name__)
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
@@ -168,6 +170,7 @@ def init_app(app: Flask) -> None:
         when=format_when,
         day=format_day,
         value=format_value,
+        money=format_money,
         group_labels=group_labels,
     )
     app.jinja_env.globals.update(
@@ -274,8 +277,7 @@ def format_value(value: Any, options: Mapping[str, str] | None = None) -> str:
     if isinstance(value, bool):
         return str(_("Yes") if value else _("No"))
     if isinstance(value, (int, float)):
-        text = str(value) if isinstance(value, int) else format(value, ".15g")  # :g cuts 245000.5
-        return text.replace(".", ",") if current_locale() == "de" else text
+        return format_number(value, "number", current_locale())
     if isinstance(value, str):
         if options and value in options:
             return options[value]
@@ -288,8 +290,17 @@ def format_value(value: Any, options: Mapping[str, str] | None = None) -> str:
                 return value
         return value
     if isinstance(value, (list, tuple)):
-        return ", ".join(format_value(v) for v in value) or "–"
+        return ", ".join(format_value(v, options) for v in value) or "–"
+    if isinstance(value, Mapping):
+        return "–"  # an object's keys are internals: data_list shows its labelled keys
     return str(value)
+
+
+def format_money(value: Any) -> str:
+    """An amount in euros for the page's language: 12.500,50 € (de), €12,500.50 (en)."""
+    if value is None or value == "" or isinstance(value, bool):
+        return "–"
+    return format_number(value, "money", current_locale())
 
 
 def status_label(status: str | None) -> str:

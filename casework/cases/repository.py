@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from casework.clock import Clock
 from casework.engine import ParsedDeployment, ProcessModel, PropertyCheck, load_model, parse_deployment
 from casework.errors import Conflict, DefinitionInvalid, Forbidden, NotFound, Problem
-from casework.records import Actor, DefinitionInfo, FormField
+from casework.records import Actor, CasePresentation, DefinitionInfo, FormField
 from casework.unit_of_work import unit_of_work
 from models import Group, ProcessDefinition, db
 
@@ -324,6 +324,16 @@ class RepositoryService:
             model = self.model_for(self.find_row(session, key, version))
         fields = [f for meta in model.user_tasks.values() for f in meta.form.fields]
         return fields + list(model.start_form.fields)
+
+    def presentation(self, key: str, version: int | None = None) -> CasePresentation:
+        """What a case page shows of a version: the process's declared facts and its element names.
+
+        Raises:
+            NotFound: no such process or version.
+        """
+        with unit_of_work(write=False) as session:
+            model = self.model_for(self.find_row(session, key, version))
+        return CasePresentation(model.facts, dict(model.element_names), model.options)
 
     def model_for(self, definition: ProcessDefinition) -> ProcessModel:
         session = sa.orm.object_session(definition) or db.session()

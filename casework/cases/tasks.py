@@ -18,6 +18,7 @@ from casework.clock import Clock
 from casework.context import running_case
 from casework.engine import validate_form
 from casework.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from casework.presentation import merge_facts
 from casework.records import Actor, Page, TaskInfo
 from casework.unit_of_work import after_commit, unit_of_work
 from models import HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate, User
@@ -132,13 +133,14 @@ class TaskService:
         """
         with unit_of_work(write=False) as session:
             task = self._visible(session, task_id, actor)
-            definition = session.scalar(
-                sa.select(ProcessDefinition)
+            found = session.execute(
+                sa.select(ProcessDefinition, ProcessInstance.variables)
                 .join(ProcessInstance, ProcessInstance.definition_id == ProcessDefinition.id)
                 .where(ProcessInstance.id == task.instance_id)
-            )
-            if definition is None:
+            ).first()
+            if found is None:
                 raise NotFound("Aufgabe nicht gefunden.")
+            definition, variables = found
             model = self.runtime.repository.model_for(definition)
             meta = model.user_tasks.get(task.bpmn_id)
             form = meta.form if meta else None
@@ -154,6 +156,9 @@ class TaskService:
                     form_values=values,
                     documentation=meta.documentation if meta else None,
                 ),
+                facts=merge_facts(model.facts, meta.facts if meta else ()),
+                fact_data={**(variables or {}), **(task.data or {})},
+                options=model.options,
                 progress=_progress(session, task),
                 on_behalf_of=stand_in.display_name if stand_in else None,
             )

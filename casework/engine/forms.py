@@ -96,6 +96,8 @@ def _read_field(
             attrs["invalid_message"] = prop.get("value")
         elif key == "confidential":
             attrs["confidential"] = (prop.get("value") or "").strip().lower() == "true"
+        elif key == "format":
+            attrs["format"] = _field_format(ftype, (prop.get("value") or "").strip(), problem)
     field = FormField(
         name=name,
         type=ftype,
@@ -106,6 +108,18 @@ def _read_field(
         **attrs,
     )
     return field, problems
+
+
+# how a number field is shown and typed (an amount in euros: 12.500,50 €)
+FIELD_FORMATS = {"number": ("money", "percent"), "integer": ("money", "percent")}
+
+
+def _field_format(ftype: str, value: str, problem: Callable[[str], None]) -> str | None:
+    allowed = FIELD_FORMATS.get(ftype, ())
+    if value not in allowed:
+        problem(f"format '{value}' is not one of {', '.join(allowed) or 'none for this type'}")
+        return None
+    return value
 
 
 def _read_constraint(

@@ -17,6 +17,7 @@ from lxml import etree
 from casework.errors import Problem
 
 from .camunda import cron_text
+from .facts import fact_problems
 from .forms import read_form
 from .script_lint import code_warnings
 from .scripting import compile_problem, is_expression, normalise_script, unwrap_expression
@@ -125,6 +126,7 @@ def _lint_process(
         problems.append(
             Problem(file, pid, "no camunda:candidateStarterGroups: every user may start it", "warning")
         )
+    problems.extend(fact_problems(process, file))
     for start in process.xpath("./bpmn:startEvent", namespaces=NSMAP):
         problems.extend(read_form(start, file)[1])
     for element in process.iter(f"{{{BPMN_NS}}}*"):
@@ -200,6 +202,7 @@ def _check_human_task(task: etree._Element, file: str) -> list[Problem]:
         elif attr == "priority" and not value.lstrip("+-").isdigit():
             problems.append(_problem(task, file, f"camunda:priority must be a whole number, got '{value}'"))
     problems.extend(read_form(task, file)[1])
+    problems.extend(fact_problems(task, file))
     return problems
 
 

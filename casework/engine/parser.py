@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from lxml import etree
@@ -29,11 +30,13 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from casework.errors import DefinitionInvalid, Problem
+from casework.presentation import Fact
 from casework.records import FormSpec
 
 from .camunda import adapt
 from .cron import use_cron_timers
 from .depth import MAX_CHAIN, chain_problems
+from .facts import read_facts, read_title
 from .forms import read_form
 from .inferred_forms import form_for_formless_task
 from .lint import PropertyCheck, executable_processes, lint_bpmn
@@ -77,6 +80,10 @@ class UserTaskMeta:
     candidate_users: str | None = None
     # the model names no one: candidate_groups holds the process's default group (lint warns)
     defaulted: bool = False
+    # the case facts the task shows (its own ``fact:`` properties; the process's come first) and its
+    # title template (``title`` property: "Abstimmung über {vote_item.nominee}"), casework/presentation.py
+    facts: tuple[Fact, ...] = ()
+    title_template: str | None = None
 
 
 @dataclass
@@ -97,6 +104,20 @@ class ProcessModel:
     initiator: str | None = None
     # variables only the system sets (process property "system_variables"); a start refuses them
     system_variables: tuple[str, ...] = ()
+    # the facts every page of the case shows (the process's ``fact:`` properties)
+    facts: tuple[Fact, ...] = ()
+    # German names of the flow elements by id, so pages never show an id (gateway_join)
+    element_names: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def options(self) -> dict[str, dict[str, str]]:
+        """Code labels of every enum field of the process's forms (field name -> code -> label)."""
+        found: dict[str, dict[str, str]] = {}
+        for form in [*(m.form for m in self.user_tasks.values()), self.start_form]:
+            for spec_field in form.fields:
+                if spec_field.options:
+                    found[spec_field.name] = {o.value: o.label for o in spec_field.options}
+        return found
 
 
 @dataclass
@@ -124,6 +145,8 @@ def _meta_from_xml(node: etree._Element, file: str) -> UserTaskMeta:
         # problems are reported by lint, which sees every file; a task without fields offers what the model reads
         form=form_for_formless_task(node, read_form(node, file)[0]),
         reminders=task_property(node, "reminders"),
+        facts=read_facts(node),
+        title_template=read_title(node),
     )
 
 
@@ -393,7 +416,18 @@ def _build_model(parser: FallwerkParser, key: str, process: etree._Element, file
         system_variables=tuple(
             v.strip() for v in (element_properties(process).get("system_variables") or "").split(",") if v.strip()
         ),
+        facts=read_facts(process),
+        element_names=_element_names(process),
     )
+
+
+def _element_names(process: etree._Element) -> dict[str, str]:
+    names = {}
+    for element in process.iter(f"{{{BPMN_NS}}}*"):
+        name, element_id = (element.get("name") or "").strip(), element.get("id")
+        if name and element_id:
+            names[element_id] = " ".join(name.split())
+    return names
 
 
 def _has_event_definition(event: etree._Element) -> bool:

@@ -29,6 +29,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from casework.clock import Clock
 from casework.errors import Conflict, ScriptFailed
+from casework.presentation import render_title
 from casework.records import FormSpec
 
 from . import events
@@ -528,9 +529,11 @@ class Engine:
                 None,
                 FormSpec(),
             )
-        return ReadyTask(
-            id=str(task.id), bpmn_id=spec.bpmn_id, title=meta.title, data=json_safe(task.data), meta=meta
-        )
+        data = json_safe(task.data)
+        title = meta.title
+        if meta.title_template:
+            title = render_title(meta.title_template, data, model.options, meta.title)
+        return ReadyTask(id=str(task.id), bpmn_id=spec.bpmn_id, title=title, data=data, meta=meta)
 
     # -- expressions ---------------------------------------------------------------------------
 

@@ -43,7 +43,7 @@ def test_admitted_record_in_german(cases: ProcessDriver, browser: Any) -> None:
     assert "zwei Drittel der gesetzlichen Mitglieder: mindestens 41 Ja-Stimmen" in text
     assert "Erforderlich (90 %, aufgerundet) 900" in text
     # the cost table with its totals, in German number format
-    assert "Summe 245000,5 15500,25" in text
+    assert "Summe 245.000,50 € 15.500,25 €" in text
     assert "Summe (Mindestwert 30) 40" in text
 
 

@@ -101,7 +101,7 @@ def test_messages_are_german_and_impossible_dates_are_named(request_context: Non
     assert errors["name"] == ["Bitte füllen Sie dieses Feld aus."]
     assert errors["day"] == ["Das Datum 31.11.2011 gibt es nicht."]
     assert errors["count"] == ["Bitte geben Sie einen Wert von 1 bis 10 ein."]
-    assert errors["share"] == ["Bitte geben Sie eine Zahl ein, z. B. 1,5."]
+    assert errors["share"] == ["Bitte geben Sie eine Zahl ein, z. B. 12.500,50."]
     assert errors["consent"] == ["Bitte füllen Sie dieses Feld aus."]
     assert errors["item"] == ["Bitte wählen Sie eine der Möglichkeiten."]
     assert "side" not in errors  # optional radios may stay empty

@@ -235,12 +235,12 @@ def test_case_page_names_task_form_data_and_history_keys(browser: Any) -> None:
     record_id = task_in_list(hr.get("/?scope=candidate").text, "Beendigung erfassen")
     record = hr.get(f"/tasks/{record_id}")
     case_box = record.text[record.text.index('id="case-title"') : record.text.index('id="work-title"')]
-    assert "<dt>Entscheidung</dt>" in case_box and "Kein Widerspruch" in case_box
+    assert "<dt>Entscheidung der Geschäftsführung</dt>" in case_box and "Kein Widerspruch" in case_box
     assert "no_objection" not in case_box
 
     shown = employee.get(f"/cases/{case_id}")
     data = shown.text[shown.text.index('id="data-title"') : shown.text.index('id="tasks-title"')]
-    assert "<dt>Entscheidung</dt>" in data and "Kein Widerspruch" in data
+    assert "<dt>Entscheidung der Geschäftsführung</dt>" in data and "Kein Widerspruch" in data
     history = shown.text[shown.text.index('id="history-title"') :]
     assert "<dt>Gruppen</dt>" in history and "<dt>Fällig</dt>" in history
     for raw in ("<dt>decision</dt>", "<dt>candidate_groups</dt>", "<dt>due_at</dt>", "no_objection"):

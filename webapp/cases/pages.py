@@ -11,10 +11,20 @@ from typing import Any
 from flask_babel import gettext as _
 
 from casework.errors import Forbidden, NotFound
-from casework.records import Actor, DefinitionInfo, FormField, FormSpec, HistoryEntry, InstanceInfo, Page
+from casework.presentation import Fact, ShownFact, format_scalar, present
+from casework.records import (
+    Actor,
+    CasePresentation,
+    DefinitionInfo,
+    FormField,
+    FormSpec,
+    HistoryEntry,
+    InstanceInfo,
+    Page,
+)
 from webapp.common import page_arg, services
 from webapp.designer.pages import case_diagram_config
-from webapp.i18n import common_vocabulary
+from webapp.i18n import common_vocabulary, current_locale
 
 STATUSES = ("running", "completed", "error", "terminated")
 _TEMPLATE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,119}$")
@@ -50,6 +60,19 @@ def form_fields(process_key: str, version: int | None = None) -> list[FormField]
         return services().repository.form_fields(process_key, version)
     except NotFound:
         return []
+
+
+_FIELD_KINDS = {"date": "date", "integer": "integer", "number": "number", "boolean": "yesno", "enum": "code"}
+
+
+def field_text(spec_field: FormField, value: Any, locale: str) -> str:
+    """A form field's value as text, formatted by its type (read-only fields, not inputs)."""
+    kind = spec_field.format or _FIELD_KINDS.get(spec_field.type, "auto")
+    codes = tuple((o.value, o.label) for o in spec_field.options)
+    fact = Fact(spec_field.name, spec_field.label, kind, codes=codes)
+    if spec_field.type == "boolean" and isinstance(value, str):
+        value = {"true": True, "false": False}.get(value, value)
+    return format_scalar(value, fact, {}, locale)
 
 
 def visible_variables(variables: Mapping[str, Any]) -> dict[str, Any]:
@@ -119,10 +142,19 @@ class CaseView:
     now: datetime
     actor: Actor
     history_intact: bool = True
+    presentation: CasePresentation = CasePresentation()
 
     @property
-    def variables(self) -> dict[str, Any]:
-        return visible_variables(self.case.variables)
+    def facts(self) -> list[ShownFact]:
+        """The case's facts its designer labelled on the process; nothing unlabelled."""
+        options = {**self.options, **self.presentation.options}
+        return present(self.presentation.facts, self.case.variables, options, self.labels, current_locale())
+
+    def element_name(self, element_id: str | None) -> str:
+        """A step's German name, never its id (an unnamed step: its kind in words)."""
+        if not element_id:
+            return "–"
+        return self.presentation.element_names.get(element_id) or _("an unnamed step")
 
     @property
     def decision_templates(self) -> list[str]:
@@ -154,7 +186,11 @@ def load_case(instance_id: str, actor: Actor) -> CaseView:
     case = casework.runtime.get(instance_id, actor=actor)
     history, intact = casework.runtime.history_trail(instance_id, actor=actor)
     labels, options = case_vocabulary(case.process_key, case.version)
-    return CaseView(case, history, labels, options, casework.clock.now(), actor, intact)
+    try:
+        presentation = casework.repository.presentation(case.process_key, case.version)
+    except NotFound:
+        presentation = CasePresentation()
+    return CaseView(case, history, labels, options, casework.clock.now(), actor, intact, presentation)
 
 
 def startable(actor: Actor) -> list[DefinitionInfo]:

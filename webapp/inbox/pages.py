@@ -8,8 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from casework.errors import NotFound
-from casework.records import Actor, DefinitionInfo, FormSpec, InstanceInfo, Page, TaskInfo
-from webapp.cases.pages import case_vocabulary, visible_variables
+from casework.presentation import ShownFact, present
+from casework.records import Actor, DefinitionInfo, FormField, FormSpec, InstanceInfo, Page, TaskInfo
+from webapp.cases.pages import case_vocabulary, field_text
+from webapp.i18n import current_locale
 from webapp.common import page_arg, services
 
 # "supervised": overdue tasks of the groups the user supervises (gf: employee, hr_ba, hr_kommune)
@@ -101,8 +103,17 @@ class TaskView:
         return self.is_open and (self.task.assignee is None or self.is_mine or bool(self.task.on_behalf_of))
 
     @property
-    def case_variables(self) -> dict[str, Any]:
-        return visible_variables(self.case.variables) if self.case else {}
+    def facts(self) -> list[ShownFact]:
+        """The case's facts the designer labelled for this task, its own multi-instance item only."""
+        if self.case is None:
+            return []
+        options = {**self.options, **(self.task.options or {})}
+        return present(self.task.facts, self.task.fact_data or {}, options, self.labels, current_locale())
+
+    def readonly_text(self, spec_field: FormField) -> str:
+        """A read-only field's value as text (it is context, not an input)."""
+        value = (self.task.form_values or {}).get(spec_field.name)
+        return field_text(spec_field, value, current_locale())
 
     @property
     def overdue(self) -> bool:
