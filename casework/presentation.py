@@ -25,6 +25,7 @@ KINDS = ("auto", "text", "date", "datetime", "number", "integer", "money", "perc
          "list", "table")
 COLUMN_KINDS = tuple(k for k in KINDS if k not in ("list", "table"))
 HIDE = "-"  # a task's fact with this label hides the process's fact of the same path
+ALL = "*"  # a task's ``fact:*`` = ``-`` shows none of the process's facts, only its own
 _PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
@@ -88,6 +89,8 @@ def parse_fact(path: str, declaration: str) -> Fact:
         FactSyntaxError: an unknown kind, a bad path or malformed arguments.
     """
     path = path.strip()
+    if path == ALL and declaration.strip() == HIDE:
+        return Fact(ALL, HIDE)
     if not _PATH.match(path):
         raise FactSyntaxError(f"'{path}' is not a variable path (name or name.key)")
     label, _, spec = (part.strip() for part in declaration.partition("|"))
@@ -137,10 +140,24 @@ def _columns(path: str, args: str) -> tuple[Column, ...]:
     return tuple(columns)
 
 
+def parse_codes(name: str, declaration: str) -> dict[str, str]:
+    """``codes:<name>`` = ``ba=Agentur für Arbeit; kommune=Kommunaler Träger``: labels for codes that no
+    form field offers (values scripts compute), used by facts and columns of format ``code``.
+
+    Raises:
+        FactSyntaxError: not a list of code=Label pairs.
+    """
+    if not _PATH.match(name.strip()):
+        raise FactSyntaxError(f"'{name}' is not a name for a code list")
+    return dict(_code_fact(name.strip(), name.strip(), declaration).codes) if "=" in declaration else {}
+
+
 def merge_facts(process: Sequence[Fact], task: Sequence[Fact]) -> tuple[Fact, ...]:
     """The process's facts, then the task's own; a task's fact of the same path replaces (or with the
     label ``-`` hides) the process's."""
     own = {f.path: f for f in task}
+    if ALL in own:
+        process = ()
     merged = [own.get(f.path, f) for f in process]
     merged += [f for f in task if f.path not in {p.path for p in process}]
     return tuple(f for f in merged if not f.hidden)
@@ -219,6 +236,8 @@ def present(facts: Sequence[Fact], data: Mapping[str, Any], options: Mapping[str
 
 def _shown(fact: Fact, value: Any, options: Mapping[str, Mapping[str, str]], labels: Mapping[str, str],
            locale: str) -> ShownFact:
+    if isinstance(value, Mapping) and value and all(isinstance(v, Mapping) for v in value.values()):
+        value = list(value.values())  # a dict of records (one per side, per party) reads as rows
     if fact.kind == "table" or (fact.kind == "auto" and _is_rows(value)):
         rows = value if isinstance(value, list) else [value]
         columns = fact.columns or _labelled_columns(rows, labels)

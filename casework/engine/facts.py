@@ -9,11 +9,12 @@ from __future__ import annotations
 from lxml import etree
 
 from casework.errors import Problem
-from casework.presentation import Fact, FactSyntaxError, check_title, parse_fact
+from casework.presentation import Fact, FactSyntaxError, check_title, parse_codes, parse_fact
 
 from .xmlsafe import NSMAP
 
 FACT_PREFIX = "fact:"
+CODES_PREFIX = "codes:"
 TITLE_PROPERTY = "title"
 
 
@@ -35,6 +36,20 @@ def read_facts(node: etree._Element) -> tuple[Fact, ...]:
         except FactSyntaxError:
             continue
     return tuple(facts)
+
+
+def read_codes(node: etree._Element) -> dict[str, dict[str, str]]:
+    """The process's own code lists (``codes:<name>``), for values no form field offers."""
+    found = {}
+    for name, value in _properties(node):
+        if name.startswith(CODES_PREFIX):
+            try:
+                codes = parse_codes(name[len(CODES_PREFIX):], value)
+            except FactSyntaxError:
+                continue
+            if codes:
+                found[name[len(CODES_PREFIX):].strip()] = codes
+    return found
 
 
 def read_title(node: etree._Element) -> str | None:
@@ -60,6 +75,12 @@ def fact_problems(node: etree._Element, file: str) -> list[Problem]:
             if fact.path in seen:
                 problems.append(Problem(file, element_id, f"the fact '{fact.path}' is declared twice"))
             seen.add(fact.path)
+        elif name.startswith(CODES_PREFIX):
+            try:
+                if not parse_codes(name[len(CODES_PREFIX):], value):
+                    raise FactSyntaxError("write the codes as code=Label; code=Label")
+            except FactSyntaxError as exc:
+                problems.append(Problem(file, element_id, f"camunda:property {name}: {exc}"))
         elif name == TITLE_PROPERTY:
             try:
                 check_title(value)

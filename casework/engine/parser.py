@@ -36,7 +36,7 @@ from casework.records import FormSpec
 from .camunda import adapt
 from .cron import use_cron_timers
 from .depth import MAX_CHAIN, chain_problems
-from .facts import read_facts, read_title
+from .facts import read_codes, read_facts, read_title
 from .forms import read_form
 from .inferred_forms import form_for_formless_task
 from .lint import PropertyCheck, executable_processes, lint_bpmn
@@ -108,11 +108,13 @@ class ProcessModel:
     facts: tuple[Fact, ...] = ()
     # German names of the flow elements by id, so pages never show an id (gateway_join)
     element_names: dict[str, str] = field(default_factory=dict)
+    # code lists the process declares for computed values (``codes:<name>``)
+    codes: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @cached_property
     def options(self) -> dict[str, dict[str, str]]:
         """Code labels of every enum field of the process's forms (field name -> code -> label)."""
-        found: dict[str, dict[str, str]] = {}
+        found: dict[str, dict[str, str]] = dict(self.codes)
         for form in [*(m.form for m in self.user_tasks.values()), self.start_form]:
             for spec_field in form.fields:
                 if spec_field.options:
@@ -418,6 +420,7 @@ def _build_model(parser: FallwerkParser, key: str, process: etree._Element, file
         ),
         facts=read_facts(process),
         element_names=_element_names(process),
+        codes=read_codes(process),
     )
 
 

@@ -188,7 +188,7 @@ def test_one_traeger_maintaining_leads_to_the_hearing_with_the_statements(api: A
     values = gf.get(f"/api/v1/tasks/{task['id']}").json["values"]
     assert "Kommunaler Träger hält die Weisung aufrecht" in values["traeger_statements"]
     assert "Agentur für Arbeit hält die Weisung nicht aufrecht" in values["traeger_statements"]
-    assert values["instruction_b_summary"].startswith("Kommunaler Träger, Weisung vom 2026-11-09")
+    assert values["instruction_b_summary"].startswith("Kommunaler Träger, Weisung vom 09.11.2026")
 
 
 def test_a_missing_hearing_blocks_the_ka_vote(api: Any) -> None:

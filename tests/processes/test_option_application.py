@@ -334,7 +334,8 @@ def test_statements_of_all_gemeinden_then_council(cases: ProcessDriver) -> None:
     assert [t["name"] for t in after["open_tasks"]] == ["council_resolution"]
     statements = {s["gemeinde"]: s for s in after["variables"]["gemeinde_statements"]}
     assert statements["gemeinde.musterdorf"] == {
-        "gemeinde": "gemeinde.musterdorf", "statement": "Wir stimmen zu.", "submitted": True}
+        "gemeinde": "gemeinde.musterdorf", "gemeinde_name": "Gemeinde Musterdorf", "statement": "Wir stimmen zu.",
+        "submitted": True}
     assert statements["gemeinde.beispielstadt"]["submitted"] is True
 
 
@@ -358,8 +359,8 @@ def test_missing_statement_is_recorded_and_never_blocks(app: Flask, cases: Proce
     assert [t["name"] for t in after["open_tasks"]] == ["council_resolution"]
     statements = {s["gemeinde"]: s for s in after["variables"]["gemeinde_statements"]}
     assert statements["gemeinde.beispielstadt"] == {
-        "gemeinde": "gemeinde.beispielstadt", "statement": "keine Stellungnahme", "submitted": False,
-        "ended_by": "closed"}
+        "gemeinde": "gemeinde.beispielstadt", "gemeinde_name": "Stadt Beispielstadt",
+        "statement": "keine Stellungnahme", "submitted": False, "ended_by": "closed"}
     assert statements["gemeinde.musterdorf"]["statement"] == "Einverstanden."
     assert cases.tasks("gemeinde.beispielstadt", case_id) == []
     # the early close already ended the option team's task: no signal is thrown into the void
