@@ -10,8 +10,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from casework.cases.access import AccessService
+from casework.cases.business_keys import DuplicateBusinessKey, clean_business_key, duplicate_message, ensure_unique
 from casework.cases.history import HistoryService, PendingEvent, chain, write_events
 from casework.cases.messages import correlate_message
 from casework.cases.parties import added_parties
@@ -162,6 +164,7 @@ class RuntimeService:
         """
         if variables is not None and not isinstance(variables, dict):
             raise ValidationFailed("Variablen müssen ein Objekt sein.", {"variables": "Kein Objekt"})
+        business_key = clean_business_key(business_key)
 
         def prepare(session: sa.orm.Session) -> PreparedStep:
             return self._prepare_start(session, process_key, actor, business_key, variables or {}, organisation_id)
@@ -175,7 +178,13 @@ class RuntimeService:
                 )
             return self.info(prepared.loaded, snapshot, tuple(plan.new_tasks))
 
-        return run_step(self, prepare, write, actor=actor)
+        try:
+            return run_step(self, prepare, write, actor=actor)
+        except IntegrityError as exc:  # the same file reference started at the same moment
+            if business_key is None:
+                raise
+            name = self.repository.get_definition(process_key).name
+            raise DuplicateBusinessKey(duplicate_message(business_key, name), None) from exc
 
     def _prepare_start(
         self,
@@ -192,6 +201,8 @@ class RuntimeService:
             raise Forbidden("Sie dürfen diesen Prozess nicht starten.")
         model = self.repository.cache.get(session, definition.id, definition.content_hash, definition.key)
         owner = self._owner(actor, organisation_id)
+        ensure_unique(session, organisation_id=owner, process_key=definition.key, process_name=model.name,
+                      business_key=business_key)
         parties, land = self.access.parties_for(session, owner)
         data = self._start_data(model, variables, actor, land)
         now = self.clock.now()
