@@ -19,6 +19,12 @@ class ProcessInstance(db.Model):  # type: ignore[name-defined,misc]
         sa.Index("ix_process_instances_key_status", "process_key", "status"),
         sa.Index("ix_process_instances_org_started", "organisation_id", "started_at"),
         sa.Index("ix_process_instances_started_by", "started_by"),
+        # one Aktenzeichen per organisation and process (casework/business_keys.py)
+        sa.Index(
+            "uq_process_instances_org_key_business_key", "organisation_id", "process_key", "business_key",
+            unique=True, sqlite_where=sa.text("business_key IS NOT NULL"),
+            postgresql_where=sa.text("business_key IS NOT NULL"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
