@@ -26,6 +26,8 @@ CONSTRAINTS = ("required", "required_if", "valid_if", "min", "max", "minlength",
 INVALID_DEFAULT = "Dieser Wert ist hier nicht zulässig."
 _DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _INT_RE = re.compile(r"^[+-]?\d+$")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_NUMBER_FORMAT = "Zahl erwartet: eine JSON-Zahl oder Text ohne Tausenderpunkte wie 12500.50."
 _USERNAME_RE = re.compile(r"^[A-Za-z0-9._@-]{1,150}$")
 _TRUE = {"true", "on", "1", "y", "yes", "ja"}
 _FALSE = {"false", "off", "0", "n", "no", "nein"}
@@ -206,14 +208,16 @@ def _coerce_number(value: Any) -> float:
     if isinstance(value, (int, float)):
         number = float(value)
     elif isinstance(value, str):
+        # The API's contract is a JSON number. A string is read as a plain decimal with a point, or
+        # a lone decimal comma ("1,5"), never with grouping: "12.500" would be 12.5 to a program
+        # and 12500 to a German reader, so "12.500,50" is refused rather than guessed. The HTML
+        # forms read the page locale's notation with Babel before the value gets here.
         text = value.strip()
-        # German users type a decimal comma; only accept it when there is no dot to confuse it with.
-        if "," in text and "." not in text:
+        if "," in text and "." not in text and text.count(",") == 1:
             text = text.replace(",", ".")
-        try:
-            number = float(text)
-        except ValueError:
-            raise ValueError("Zahl erwartet.") from None
+        if not _PLAIN_NUMBER.match(text):
+            raise ValueError(_NUMBER_FORMAT)
+        number = float(text)
     else:
         raise ValueError("Zahl erwartet.")
     if not math.isfinite(number):

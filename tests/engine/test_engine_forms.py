@@ -61,8 +61,10 @@ def test_values_are_coerced_per_type(engine: Engine, ftype: str, raw: Any, expec
         ("integer", 1.5, "Ganze Zahl erwartet."),
         ("integer", "abc", "Ganze Zahl erwartet."),
         ("integer", True, "Ganze Zahl erwartet."),
-        ("number", "zwölf", "Zahl erwartet."),
-        ("number", "nan", "Zahl erwartet."),
+        ("number", "zwölf", "Zahl erwartet: eine JSON-Zahl oder Text ohne Tausenderpunkte wie 12500.50."),
+        ("number", "nan", "Zahl erwartet: eine JSON-Zahl oder Text ohne Tausenderpunkte wie 12500.50."),
+        # the API never guesses grouping: 12.500,50 is the HTML form's German notation, not a JSON value
+        ("number", "12.500,50", "Zahl erwartet: eine JSON-Zahl oder Text ohne Tausenderpunkte wie 12500.50."),
         ("boolean", "vielleicht", "Ja oder Nein erwartet."),
         ("date", "31.12.2011", "Datum im Format JJJJ-MM-TT erwartet."),
         ("date", "2011-11-31", "Ungültiges Datum: 2011-11-31 gibt es nicht"),

@@ -79,7 +79,8 @@ def test_period_kind_keeps_a_saturday(browser: Any) -> None:
         ({"event_date": "31.11.2011"}, "event_date", "31.11.2011"),
         ({"event_date": "2025-06-06", "posted_on": "2025-06-02"}, "posted_on", "nicht beides"),
         ({}, "event_date", "Ereignisdatum oder Datum der Aufgabe zur Post angeben"),
-        ({"event_date": "2025-06-06", "period_other": "P1.5M"}, "period_other", "ISO 8601"),
+        ({"event_date": "2025-06-06", "period_other": "P1.5M"}, "period_other", "Dauer wie"),
+        ({"event_date": "2025-06-06", "period_other": "10 Äpfel"}, "period_other", "3 Monate und 2 Tage"),
         ({"event_date": "2025-06-06", "land": ""}, "land", "Pflichtfeld"),
     ],
 )

@@ -9,9 +9,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, ValidationError
 
 from casework.dates import LAENDER, LAND_NAMES
+from casework.time.durations import DurationError, to_iso_period
 from casework.time.holidays import OrganisationChoice
 from webapp.forms import BaseForm, GermanDateField, InputRequired
 
@@ -52,6 +53,27 @@ def organisation_choices(organisations: Iterable[OrganisationChoice], blank: Any
     return [SelectChoice("", blank), *(SelectChoice(str(o.id), o.name) for o in organisations)]
 
 
+def _period(text: str | None) -> str | None:
+    """The typed-in duration as ISO 8601 (the form has validated it)."""
+    if not text:
+        return None
+    try:
+        return to_iso_period(text)
+    except DurationError:
+        return text  # not reached after validation; the service then names the field
+
+
+def _readable_duration(form: Any, field: Any) -> None:
+    if not field.data:
+        return
+    try:
+        to_iso_period(field.data)
+    except DurationError:
+        raise ValidationError(
+            _l("Please enter a duration such as “10 Tage”, “2 Wochen” or “3 Monate und 2 Tage” (or P10D).")
+        ) from None
+
+
 class DeadlineForm(BaseForm):
     """Either an event date or a posting date; the period from the list or typed in ISO 8601."""
 
@@ -63,8 +85,9 @@ class DeadlineForm(BaseForm):
         description=_l("Instead of an event date: the day a letter was posted (§ 37 Abs. 2 SGB X)."))
     period = SelectField(_l("Period"), choices=PERIOD_CHOICES, default="P1M")
     period_other = StringField(
-        _l("Other period"), filters=[_strip], validators=[Optional(), Length(max=20)],
-        description=_l("In ISO 8601, e.g. P10D or P1Y6M; replaces the choice above."))
+        _l("Other period"), filters=[_strip], validators=[Optional(), Length(max=60), _readable_duration],
+        description=_l("In words, e.g. “10 Tage”, “2 Wochen”, “3 Monate und 2 Tage” (or ISO 8601: P10D); "
+                       "replaces the choice above."))
     land = SelectField(_l("Land"), choices=[])
     organisation = SelectField(_l("Organisation (its municipal holidays count too)"), choices=[])
     kind = RadioField(_l("Kind"), choices=[SelectChoice(k, label) for k, label in KIND_LABELS.items()],
@@ -83,7 +106,7 @@ class DeadlineForm(BaseForm):
         return {
             "event_date": _iso(self.event_date.data),
             "posted_on": _iso(self.posted_on.data),
-            "period": self.period_other.data or self.period.data,
+            "period": _period(self.period_other.data) or self.period.data,
             "land": self.land.data or None,
             "kind": self.kind.data,
             "counting": self.counting.data or None,
