@@ -326,19 +326,19 @@ def format_number(value: Any, kind: str, locale: str) -> str:
 
 
 def format_day(value: date | str, locale: str) -> str:
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value)
-        except ValueError:
-            return value
-    return str(format_date(value, "dd.MM.yyyy" if locale == "de" else "d MMM yyyy", locale=locale))
+    """A calendar day: 04.12.2026 (de), 4 Dec 2026 (en)."""
+    try:
+        day = date.fromisoformat(value) if isinstance(value, str) else value
+    except ValueError:
+        return str(value)
+    return str(format_date(day, "dd.MM.yyyy" if locale == "de" else "d MMM yyyy", locale=locale))
 
 
 def format_moment(value: datetime | str, locale: str) -> str:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value
+    """A moment in German time: 04.12.2026 14:30 (de)."""
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    except ValueError:
+        return str(value)
     pattern = "dd.MM.yyyy HH:mm" if locale == "de" else "d MMM yyyy, HH:mm"
-    return str(format_datetime(value, pattern, tzinfo=_BERLIN, locale=locale))
+    return str(format_datetime(moment, pattern, tzinfo=_BERLIN, locale=locale))

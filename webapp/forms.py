@@ -15,8 +15,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, current_app, render_template
 from babel.numbers import NumberFormatError, format_decimal, parse_decimal
+from flask import Blueprint, current_app, render_template
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l

@@ -68,6 +68,14 @@ def editor_config(source: ProcessSource) -> dict[str, Any]:
             "group_label": _("Fallwerk"),
             "reminders_label": _("Reminders and escalation"),
             "reminders_hint": _("e.g. before=2wd; due; escalate=1wd – empty: the default policy; none: no reminders"),
+            "title_label": _("Task title"),
+            "title_hint": _("The title in the inbox, with the subject from the case data, e.g. "
+                            "Abstimmung über {vote_item.nominee} – empty: the task's name"),
+            "facts_label": _("Case facts shown"),
+            "facts_hint": _("One per line: variable | label | format (date, money, code, table: key=Heading; …). "
+                            "Shown on the case page and every task page; nothing unlabelled is shown."),
+            "task_facts_hint": _("One per line: variable | label | format. Added to the process's facts on this "
+                                 "task's page; “variable | -” hides one of them, “* | -” all of them."),
         },
     }
 
@@ -156,5 +164,11 @@ def case_diagram_config(instance_id: str) -> dict[str, Any]:
             "history_for": _("History of “%(name)s”"),
             "no_history": _("No history entries for this element."),
             "load_failed": _("The diagram could not be loaded: %(message)s"),
+            # an element without a name is listed by its kind, never by its id (gateway_join)
+            "unnamed_gateway": _("Branch or merge"),
+            "unnamed_start": _("Start"),
+            "unnamed_end": _("End"),
+            "unnamed_event": _("Event"),
+            "unnamed_step": _("Unnamed step"),
         },
     }

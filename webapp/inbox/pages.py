@@ -11,8 +11,8 @@ from casework.errors import NotFound
 from casework.presentation import ShownFact, present
 from casework.records import Actor, DefinitionInfo, FormField, FormSpec, InstanceInfo, Page, TaskInfo
 from webapp.cases.pages import case_vocabulary, field_text
-from webapp.i18n import current_locale
 from webapp.common import page_arg, services
+from webapp.i18n import current_locale
 
 # "supervised": overdue tasks of the groups the user supervises (gf: employee, hr_ba, hr_kommune)
 SCOPES = ("mine", "candidate", "supervised")

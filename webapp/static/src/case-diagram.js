@@ -20,9 +20,24 @@ function completedFlows(registry, state) {
     .map((flow) => flow.id);
 }
 
-function elementName(registry, id) {
+/** What people call the element: its name, else its kind ("Verzweigung"), never its id. */
+function elementName(registry, id, labels) {
   const element = registry.get(id);
-  return (element && element.businessObject && element.businessObject.name) || id;
+  const name = element && element.businessObject && (element.businessObject.name || '').trim();
+  if (name) {
+    return name;
+  }
+  const type = (element && element.type) || '';
+  if (type.endsWith('Gateway')) {
+    return labels.unnamed_gateway;
+  }
+  if (type === 'bpmn:StartEvent') {
+    return labels.unnamed_start;
+  }
+  if (type === 'bpmn:EndEvent') {
+    return labels.unnamed_end;
+  }
+  return type.endsWith('Event') ? labels.unnamed_event : labels.unnamed_step;
 }
 
 class CaseDiagram {
@@ -78,7 +93,12 @@ class CaseDiagram {
     list.textContent = '';
     for (const kind of REACHED) {
       for (const id of state[kind] || []) {
-        if (!registry.get(id) || registry.get(id).type === 'bpmn:SequenceFlow') {
+        const element = registry.get(id);
+        if (!element || element.type === 'bpmn:SequenceFlow') {
+          continue;
+        }
+        // an unnamed gateway is routing, not a step anyone took: the diagram shows it, the list does not
+        if (element.type.endsWith('Gateway') && !(element.businessObject.name || '').trim()) {
           continue;
         }
         const item = document.createElement('li');
@@ -86,7 +106,7 @@ class CaseDiagram {
         const button = document.createElement('button');
         button.type = 'button';
         button.className = 'button button--quiet';
-        button.textContent = `${this.labels[kind]}: ${elementName(registry, id)}`;
+        button.textContent = `${this.labels[kind]}: ${elementName(registry, id, this.labels)}`;
         button.addEventListener('click', () => this.showHistory(id));
         item.appendChild(button);
         list.appendChild(item);
@@ -109,7 +129,7 @@ class CaseDiagram {
     }
     this.details.textContent = '';
     const heading = document.createElement('h3');
-    heading.textContent = format(this.labels.history_for, { name: elementName(registry, elementId) });
+    heading.textContent = format(this.labels.history_for, { name: elementName(registry, elementId, this.labels) });
     this.details.appendChild(heading);
     if (!matching.length) {
       const none = document.createElement('p');
