@@ -25,6 +25,7 @@ KINDS = ("auto", "text", "date", "datetime", "number", "integer", "money", "perc
          "list", "table")
 COLUMN_KINDS = tuple(k for k in KINDS if k not in ("list", "table"))
 HIDE = "-"  # a task's fact with this label hides the process's fact of the same path
+TASK_NAME = "task"  # ``{task}`` in a title template: the element's name
 ALL = "*"  # a task's ``fact:*`` = ``-`` shows none of the process's facts, only its own
 _PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -207,6 +208,8 @@ def render_title(template: str, data: Mapping[str, Any], options: Mapping[str, M
     def fill(match: re.Match[str]) -> str:
         nonlocal missing
         path, kind = match.group(1).strip(), (match.group(2) or "auto").strip()
+        if path == TASK_NAME:  # the element's own name, so renaming the task renames its title
+            return fallback
         value = lookup(data, path)
         if value is None or value == "":
             missing = True

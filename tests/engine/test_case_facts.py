@@ -110,6 +110,7 @@ def test_titles_carry_their_subject_or_fall_back_to_the_name() -> None:
     assert render_title(template, data, {}, "Abstimmung") == "Abstimmung über die Berufung von Sabine Gewerk in den Beirat"
     assert render_title("Frist {due|date}", data, {}, "X") == "Frist 31.12.2026"
     assert render_title(template, {}, {}, "Abstimmung") == "Abstimmung"
+    assert render_title("{task}: {due|date}", data, {}, "Antrag prüfen") == "Antrag prüfen: 31.12.2026"
 
 
 def test_parse_fact_refuses_bad_paths() -> None:

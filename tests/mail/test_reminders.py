@@ -234,7 +234,7 @@ def test_acceptance_review_request_is_reminded_to_the_gf_and_escalated_after_the
     fire_and_deliver(casework, clock, utc(2026, 12, 7, 7))  # Monday: two working days before
     (before,) = smtp.messages
     assert before["To"] == GF
-    assert before["Subject"] == "Erinnerung: Antrag prüfen: Beendigung der Zuweisung von Erika Beispiel ist fällig am 09.12.2026"
+    assert before["Subject"] == "Erinnerung: Antrag prüfen (Widerspruch des Geschäftsführers): Beendigung der Zuweisung von Erika Beispiel ist fällig am 09.12.2026"
     text = body(before, "plain")
     assert "am Mittwoch, 09.12.2026 fällig" in text
     assert "Fall: Beendigung einer Zuweisung (§ 44g Abs. 5 SGB II)" in text
@@ -253,7 +253,7 @@ def test_acceptance_review_request_is_reminded_to_the_gf_and_escalated_after_the
     fire_and_deliver(casework, clock, utc(2026, 12, 10, 7))  # one working day after: escalation
     escalation = smtp.messages[2]
     assert escalation["To"] == TV_OFFICE
-    assert escalation["Subject"] == "Eskalation: Antrag prüfen: Beendigung der Zuweisung von Erika Beispiel ist überfällig"
+    assert escalation["Subject"] == "Eskalation: Antrag prüfen (Widerspruch des Geschäftsführers): Beendigung der Zuweisung von Erika Beispiel ist überfällig"
     assert "war am Mittwoch, 09.12.2026 fällig und ist noch nicht erledigt" in body(escalation, "plain")
     assert f"https://fallwerk.example/cases/{case.id}" in body(escalation, "html")
 

@@ -97,7 +97,7 @@ def test_assignment_termination_task_names_the_employee(cases: ProcessDriver, br
         "initiator": "employee", "employee_name": "Erika Beispiel", "employer": "ba",
         "reason": "Pflege eines Angehörigen", "requested_end_date": "2027-01-31"}, business_key="ZW-FACTS-1")
     (task,) = case["open_tasks"]
-    assert task["title"] == "Antrag prüfen: Beendigung der Zuweisung von Erika Beispiel"
+    assert task["title"] == "Antrag prüfen (Widerspruch des Geschäftsführers): Beendigung der Zuweisung von Erika Beispiel"
     facts = section_text(browser("gf").get(f"/tasks/{task['id']}").text, "case-title")
     assert facts == ("Der Fall Beschäftigte/r Erika Beispiel Dienstherr/Arbeitgeber Bundesagentur für Arbeit "
                      "Beantragt von Beschäftigte/r (eigener Antrag) Wichtiger Grund Pflege eines Angehörigen "
