@@ -1,13 +1,13 @@
 """one Aktenzeichen per organisation and process (issue 13 §2)
 
-Revision ID: 0008_desk_business_key
-Revises: 0007_casefile
+Revision ID: desk_0011_business_key
+Revises: ops_0010_auth_sessions
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008_desk_business_key'
-down_revision = '0007_casefile'
+revision = 'desk_0011_business_key'
+down_revision = 'ops_0010_auth_sessions'
 branch_labels = None
 depends_on = None
 
