@@ -11,7 +11,8 @@ in pyproject.toml, docs/architecture.md):
 - ``mail/`` (outbox, SMTP)
 - ``cases/`` (repository, runtime, steps, tasks, history, access, directory, parties, messages)
 - ``engine/`` (the SpiffWorkflow adapter)
-- base modules: ``errors``, ``records``, ``unit_of_work``, ``clock``, ``context``, ``dates``
+- base modules: ``errors``, ``records``, ``presentation`` (case facts for people), ``unit_of_work``,
+  ``clock``, ``context``, ``dates``
 """
 
 from __future__ import annotations
