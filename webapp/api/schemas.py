@@ -109,6 +109,9 @@ class ErrorDetails(BaseModel):
 
     fields: dict[str, str] | None = Field(None, description="422: field or parameter name -> message")
     errors: list[Problem] | None = Field(None, description="422 on deploy: every problem found")
+    existing_case: str | None = Field(
+        None, description="422 duplicate_business_key: the id of the case that already has the Aktenzeichen"
+    )
 
 
 class Error(BaseModel):
@@ -163,6 +166,9 @@ class FormField(Answer):
     help: str | None = None
     readonly: bool | None = None
     confidential: bool | None = Field(None, description="a secret ballot: the value is kept out of the history")
+    format: str | None = Field(
+        None, description="how a number is shown: money (12.500,50 €) or percent; the value stays a JSON number"
+    )
 
 
 class StartForm(Answer):
