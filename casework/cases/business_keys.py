@@ -2,7 +2,7 @@
 
 A second case under the same file reference would split one matter's history in two; the start is
 refused with a message that names the existing case, so the user can open it instead. A unique
-index (migration desk_0011) catches two starts racing each other.
+index (migration desk_0012) catches two starts racing each other.
 """
 
 from __future__ import annotations

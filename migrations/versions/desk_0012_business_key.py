@@ -1,13 +1,13 @@
 """one Aktenzeichen per organisation and process (issue 13 §2)
 
-Revision ID: desk_0011_business_key
-Revises: ops_0010_auth_sessions
+Revision ID: desk_0012_business_key
+Revises: serve_0011_heartbeats
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'desk_0011_business_key'
-down_revision = 'ops_0010_auth_sessions'
+revision = 'desk_0012_business_key'
+down_revision = 'serve_0011_heartbeats'
 branch_labels = None
 depends_on = None
 
