@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,13 @@ TRAEGER_NOTICE = {"initiator": "traeger", "employee_name": "Max Muster", "employ
                   "reason": "Umorganisation", "notice_date": "2025-11-30"}
 
 
+_KEYS = itertools.count(1)
+
+
 def start(client: Any, variables: dict[str, Any]) -> dict[str, Any]:
+    # one Aktenzeichen per case: a second case under the same one is refused (issue 13)
     response = client.post("/api/v1/process-instances", json={
-        "process_key": "assignment_termination", "business_key": "ZW-VIS-1", "variables": variables})
+        "process_key": "assignment_termination", "business_key": f"ZW-VIS-{next(_KEYS)}", "variables": variables})
     assert response.status_code == 201, response.json
     return response.json
 
