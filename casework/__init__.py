@@ -59,8 +59,6 @@ class Casework:
         *,
         clock: Clock | None = None,
         password_method: str = "scrypt",  # noqa: S107 - a method name
-        login_max_failures: int = 10,
-        login_lock_seconds: int = 120,
         timer_lease_seconds: int = DEFAULT_LEASE_SECONDS,
         session_policy: SessionPolicy | None = None,
         min_password_length: int = 12,
@@ -88,8 +86,6 @@ class Casework:
             self.access,
             password_method,
             self.clock,
-            max_failures=login_max_failures,
-            lock_seconds=login_lock_seconds,
             sessions=self.sessions,
             min_password_length=min_password_length,
         )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from casework.errors import Conflict
@@ -53,6 +54,14 @@ def unit_of_work(*, write: bool = True) -> Iterator[Session]:
 def after_commit(session: Session, hook: Callable[[], None]) -> None:
     """Run ``hook`` once the current unit of work has committed (never after a rollback)."""
     session.info[_HOOKS].append(hook)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """The database is away (refused, dropped, timed out, not set up), as opposed to refusing one
+    statement: callers answer 503 and try again later instead of reporting a bug."""
+    if isinstance(exc, (InterfaceError, PoolTimeout)):
+        return True
+    return isinstance(exc, OperationalError) and not _is_lock_conflict(exc)
 
 
 def _is_lock_conflict(exc: OperationalError) -> bool:

@@ -12,9 +12,24 @@ SECRET_KEY = ""
 # Hash method for passwords (werkzeug.security); tests use a cheaper one.
 PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
 
-# Wrong passwords in a row that lock an account, and for how many seconds (against guessing).
+# Sign-in throttling (webapp/throttle.py), never a lock strangers control:
+# wrong passwords for one account from one client address that pause that pair, and for how long
 LOGIN_MAX_FAILURES = 10
 LOGIN_LOCK_SECONDS = 120
+# every sign-in attempt per client address (password spraying from one client)
+LOGIN_RATE_PER_CLIENT = "20 per minute"
+# wrong passwords for one account from all addresses together (guessing from many); a browser the
+# account signed in with before is exempt, so its owner gets in at once
+LOGIN_RATE_PER_ACCOUNT = "50 per 15 minutes"
+# Where the counts live: "memory://" for a single server process; "redis://127.0.0.1:6379/0" when
+# several processes (gunicorn workers, several machines) must count together. A storage that does
+# not answer falls back to counting in each process, with one log line.
+LOGIN_THROTTLE_STORAGE = "memory://"
+# The client address is request.remote_addr; behind a reverse proxy, let the proxy set it
+# (werkzeug's ProxyFix) or every client counts as the proxy.
+
+# Seconds a client is asked to wait (Retry-After) when the database is unreachable.
+OUTAGE_RETRY_AFTER = 30
 
 # Lifetime of API bearer tokens in seconds (at most; revoked with DELETE /api/v1/auth/token, ended by
 # a password change or deactivation, and like browser sessions after SESSION_IDLE_TIMEOUT unused).

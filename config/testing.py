@@ -16,3 +16,7 @@ SCRIPT_TIME_LIMIT = 30.0
 
 # every API answer in the tests is checked against its declared model
 API_VALIDATE_RESPONSES = True
+# The whole suite signs in from 127.0.0.1, hundreds of times a minute; the throttle's own tests
+# (tests/safety/test_login_throttling.py) put the production limits back for themselves.
+LOGIN_RATE_PER_CLIENT = "100000 per minute"
+LOGIN_RATE_PER_ACCOUNT = "100000 per minute"

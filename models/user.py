@@ -21,9 +21,6 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     active: Mapped[bool] = mapped_column(default=True)
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
     locale: Mapped[str | None] = mapped_column(sa.String(8))
-    # wrong passwords in a row, and the lock they led to (DirectoryService.authenticate)
-    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # reminders once a day in one mail, at this hour (German time), instead of one mail each
     mail_digest: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     digest_hour: Mapped[int] = mapped_column(default=7, server_default="7")

@@ -84,6 +84,7 @@ def _clean_runtime(request: pytest.FixtureRequest) -> Iterator[None]:
     if "app" not in request.fixturenames:
         return
     app: Flask = request.getfixturevalue("app")
+    app.extensions["login_throttle"].reset()
     with app.app_context():
         with db.engine.begin() as conn:
             for table in RUNTIME_TABLES:
@@ -92,7 +93,6 @@ def _clean_runtime(request: pytest.FixtureRequest) -> Iterator[None]:
                 sa.text("DELETE FROM process_definitions WHERE id > :base"),
                 {"base": app.config["BASELINE_DEFINITION_ID"]},
             )
-            conn.execute(sa.text("UPDATE users SET failed_logins = 0, locked_until = NULL"))
         db.session.remove()
 
 

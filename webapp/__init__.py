@@ -43,8 +43,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["casework"] = Casework(
         clock=app.config.get("CLOCK"),
         password_method=app.config["PASSWORD_HASH_METHOD"],
-        login_max_failures=int(app.config["LOGIN_MAX_FAILURES"]),
-        login_lock_seconds=int(app.config["LOGIN_LOCK_SECONDS"]),
         timer_lease_seconds=int(app.config["SCHEDULER_LEASE_SECONDS"]),
         session_policy=SessionPolicy(
             idle_seconds=int(app.config["SESSION_IDLE_TIMEOUT"]),
@@ -57,10 +55,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         document_max_bytes=int(app.config["DOCUMENTS_MAX_BYTES"]),
     )
 
-    from webapp import auth_setup, cli, errors, monitoring, production, views
+    from webapp import auth_setup, cli, errors, monitoring, outage, production, throttle, views
 
     monitoring.init_app(app)  # first: its request hooks time and log everything after them
     auth_setup.init_app(app)
+    throttle.init_app(app)
+    outage.init_app(app)
     errors.init_app(app)
     views.init_app(app)
     cli.init_app(app)
@@ -84,6 +84,8 @@ def _finish_config(app: Flask) -> None:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if url.startswith("postgresql"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_pre_ping", True)
+        # a database host that drops packets answers 503 after this long, not after minutes
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("connect_args", {"connect_timeout": 5})
     app.config["MIGRATIONS_DIR"] = PROJECT_ROOT / "migrations"
     app.config["WORKFLOWS_DIR"] = Path(app.config.get("WORKFLOWS_DIR") or PROJECT_ROOT / "workflows")
     if not app.config.get("SECRET_KEY"):

@@ -20,10 +20,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from casework.unit_of_work import is_outage
 from webapp.common import services
 
 log = logging.getLogger(__name__)
 JOB_ID = "fallwerk-tick"
+# app.extensions key: the scheduler found the database away and said so once
+DATABASE_DOWN = "fallwerk_scheduler_database_down"
 
 
 def init_app(app: Flask) -> None:
@@ -44,16 +47,27 @@ def should_start(app: Flask) -> bool:
 
 
 def tick(app: Flask) -> None:
-    """One pass in a fresh app context: the heartbeat, due timers, then the jobs (mail delivery)."""
+    """One pass in a fresh app context: the heartbeat, due timers, then the jobs (mail delivery).
+
+    While the database is away, every pass fails the same way: one line when it goes, one when it
+    is back, instead of a traceback a second.
+    """
     with app.app_context():
         casework = services()
         started = time.perf_counter()
         try:
             casework.monitoring.beat(casework.management.worker, interval=float(app.config["SCHEDULER_INTERVAL"]))
             report = casework.management.tick(limit=int(app.config["SCHEDULER_BATCH"]))
-        except Exception:  # the database may be away for a moment; the next pass tries again
-            log.exception("scheduler pass failed")
+        except Exception as exc:  # noqa: BLE001 - whatever fails, the next pass tries again
+            if not is_outage(exc):
+                log.exception("scheduler pass failed")
+            elif not app.extensions.get(DATABASE_DOWN):
+                app.extensions[DATABASE_DOWN] = True
+                log.warning("Scheduler: Datenbank nicht erreichbar (%s); nächste Versuche ohne weitere Meldung",
+                            type(exc).__name__)
             return
+        if app.extensions.pop(DATABASE_DOWN, False):
+            log.warning("Scheduler: Datenbank wieder erreichbar; Timer und Aufträge laufen weiter")
         if report.claimed:
             log.info("scheduler pass: %d timer(s) claimed, %d fired, %d retried, %d failed in %.3f s",
                      report.claimed, report.fired, report.retried, report.failed, time.perf_counter() - started)

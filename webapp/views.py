@@ -40,7 +40,8 @@ def init_app(app: Flask) -> None:
     def healthz():  # type: ignore[no-untyped-def]
         """Health check."""
         if not services().management.database_ok():
-            return jsonify(status="degraded", database="unreachable"), 503
+            retry_after = str(int(app.config.get("OUTAGE_RETRY_AFTER", 30)))
+            return jsonify(status="degraded", database="unreachable"), 503, {"Retry-After": retry_after}
         return jsonify(status="ok", database="ok")
 
 

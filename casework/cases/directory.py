@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,8 +40,6 @@ class DirectoryService:
         password_method: str,
         clock: Clock,
         *,
-        max_failures: int = 10,
-        lock_seconds: int = 120,
         sessions: SessionService | None = None,
         min_password_length: int = 12,
     ) -> None:
@@ -50,30 +48,23 @@ class DirectoryService:
         self.min_password_length = min_password_length
         self.password_method = password_method
         self.clock = clock
-        self.max_failures = max_failures
-        self.lock_seconds = lock_seconds
         self._group_labels: dict[str, str] | None = None
         # checked when the user is unknown or locked, so those cost as much as a wrong password
         self._dummy_hash = generate_password_hash("not a password", method=password_method)
 
     def authenticate(self, username: str, password: str) -> Actor | None:
-        """The actor for valid credentials; None for an unknown user, a wrong password or a locked
-        account alike. ``max_failures`` wrong passwords in a row lock the account for ``lock_seconds``.
+        """The actor for valid credentials; None for an unknown or inactive user and a wrong password
+        alike, in the same time. Guessing is slowed by the sign-in throttle in front of this (the web
+        layer knows the client's address); the account itself is never locked, so strangers cannot
+        lock its owner out (issue 11).
         """
-        now = self.clock.now()
-        with unit_of_work() as session:
+        with unit_of_work(write=False) as session:
             user = session.scalar(sa.select(User).where(User.username == (username or "").strip()))
-            locked = user is not None and user.locked_until is not None and user.locked_until > now
-            if user is None or not user.active or locked:
+            if user is None or not user.active:
                 check_password_hash(self._dummy_hash, password or "")
                 return None
             if not check_password_hash(user.password_hash, password or ""):
-                user.failed_logins += 1
-                if user.failed_logins >= self.max_failures:
-                    user.failed_logins, user.locked_until = 0, now + timedelta(seconds=self.lock_seconds)
                 return None
-            if user.failed_logins or user.locked_until:
-                user.failed_logins, user.locked_until = 0, None
             return self.access.actor_for(session, user.id, self.clock.today())
 
     def change_password(self, user_id: int, current: str, new: str) -> None:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from casework.clock import Clock
 from casework.errors import Conflict
-from casework.unit_of_work import unit_of_work
+from casework.unit_of_work import is_outage, unit_of_work
 from models import ProcessInstance, Timer
 
 log = logging.getLogger(__name__)
@@ -160,7 +160,9 @@ class ManagementService:
         for job in list(self.jobs):
             try:
                 job()
-            except Exception:  # one broken job must not stop the timers or the other jobs
+            except Exception as exc:  # one broken job must not stop the timers or the other jobs
+                if is_outage(exc):
+                    raise  # the database is away: the scheduler says so once, not once per job and pass
                 log.exception("scheduler job %r failed", job)
         return report
 

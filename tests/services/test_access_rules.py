@@ -78,13 +78,10 @@ def test_terminated_case_keeps_its_variables(casework, actor):
     assert done.ended_at == again.ended_at and again.organisation == "Jobcenter Musterkreis"
 
 
-def test_repeated_wrong_passwords_lock_the_account_for_a_while(casework, clock):
+def test_wrong_passwords_never_lock_the_account_itself(casework):
+    """Issue 11 §4: the lock strangers could trigger is gone; the sign-in throttle in front of
+    authenticate() slows guessing per client and account (tests/safety/test_login_throttling.py)."""
     directory = casework.directory
-    for _ in range(directory.max_failures - 1):
+    for _ in range(20):
         assert directory.authenticate("gf", "falsch") is None
-    assert directory.authenticate("gf", "demo") is not None  # a success resets the count
-    for _ in range(directory.max_failures):
-        assert directory.authenticate("gf", "falsch") is None
-    assert directory.authenticate("gf", "demo") is None  # locked: even the right password fails
-    clock.advance(seconds=directory.lock_seconds + 1)
     assert directory.authenticate("gf", "demo") is not None

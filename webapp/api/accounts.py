@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import Response, jsonify, request
 from pydantic import Field
 
-from webapp import auth_setup
+from webapp import auth_setup, throttle
 from webapp.api import serialise
 from webapp.api.casefile import Absence, absence_json
-from webapp.api.errors import ApiError
+from webapp.api.errors import ApiError, error_response
 from webapp.api.routes import bp
 from webapp.api.schemas import Answer, Body, Text, Time
 from webapp.api.spec import endpoint
@@ -51,14 +51,19 @@ class UserActive(Answer):
 
 
 @bp.post("/auth/token")
-@endpoint("auth", 200, Token, "A token", 400, 401, 422, public=True)
+@endpoint("auth", 200, Token, "A token", 400, 401, 422, 429, public=True)
 def issue_token(json: TokenRequest) -> Response:
     """Get a bearer token.
 
     401 is the same answer for an unknown user and a wrong password; 422 names a missing username
-    or password in details.fields. No CSRF token needed.
+    or password in details.fields; 429 with Retry-After when sign-ins from this address or for this
+    account are throttled (README "Sign-in throttling"). No CSRF token needed.
     """
-    found = services().directory.authenticate(json.username, json.password)
+    found, wait = throttle.sign_in(json.username, json.password)
+    if wait is not None:
+        response = error_response("too_many_requests", 429, {"retry_after": wait})
+        response.headers["Retry-After"] = str(wait)
+        return response
     if found is None:
         raise ApiError("invalid_credentials", 401)
     token, expires_at = auth_setup.issue_token(found.user_id)

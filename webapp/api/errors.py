@@ -43,6 +43,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Zahlen müssen endlich sein: NaN, Infinity und Werte wie 1e400 sind nicht erlaubt.",
         "Numbers must be finite: NaN, Infinity and values such as 1e400 are not allowed.",
     ),
+    "too_many_requests": (
+        "Zu viele Anmeldeversuche; bitte nach der in Retry-After genannten Zeit erneut versuchen.",
+        "Too many sign-in attempts; please try again after the time given in Retry-After.",
+    ),
     "not_authenticated": (
         "Anmeldung erforderlich: Token oder Sitzung fehlt oder ist ungültig.",
         "Authentication required: the token or session is missing or invalid.",
@@ -85,6 +89,7 @@ HTTP_CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_failed",
+    429: "too_many_requests",
     500: "server_error",
 }
 DOMAIN_STATUS: tuple[tuple[type[CaseworkError], int], ...] = (

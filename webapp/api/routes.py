@@ -37,7 +37,10 @@ def _authenticate() -> None:
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
     if bearer_token(request) is not None:
-        user = current_app.login_manager.request_callback(request)  # type: ignore[attr-defined]
+        # webapp/outage.py resolved the caller already; a token found then is not looked up again
+        user = g.get("_login_user")
+        if not getattr(user, "via_token", False):
+            user = current_app.login_manager.request_callback(request)  # type: ignore[attr-defined]
         if user is None:
             raise ApiError("not_authenticated", 401, reason="invalid_token")
         g._login_user = user  # a token wins over a session cookie sent along (flask-login's slot)

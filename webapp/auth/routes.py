@@ -14,24 +14,31 @@ from webapp.auth import bp
 from webapp.auth.forms import LoginForm, PasswordForm
 from webapp.auth_setup import end_browser_session, start_browser_session
 from webapp.common import CurrentUser, actor, services
+from webapp.throttle import remember_browser, sign_in
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | tuple[str, int] | str:
+def login() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]] | str:
     """The sign-in form; the same message for an unknown user and a wrong password (401)."""
     if current_user.is_authenticated and request.method == "GET":
         return redirect(safe_next(request.args.get("next")) or url_for("inbox.index"))
     form = LoginForm(next=request.args.get("next", ""))
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 422 if form.is_submitted() else 200
-    found = services().directory.authenticate(form.username.data or "", form.password.data or "")
+    found, wait = sign_in(form.username.data or "", form.password.data or "")
+    if wait is not None:
+        form.form_errors.append(_("Too many sign-in attempts. Please wait %(seconds)s seconds and try again.",
+                                  seconds=wait))
+        return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
     if found is None:
         form.form_errors.append(_("The user name or the password is wrong."))
         return render_template("auth/login.html", form=form), 401
     session.clear()  # nothing of the anonymous session carries over into the signed-in one
     start_browser_session(found.user_id)
     login_user(CurrentUser(found))
-    return redirect(safe_next(form.next.data) or url_for("inbox.index"))
+    response = redirect(safe_next(form.next.data) or url_for("inbox.index"))
+    remember_browser(response, found.username)
+    return response
 
 
 @bp.post("/logout")
