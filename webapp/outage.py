@@ -36,6 +36,9 @@ def _resolve_user_first() -> None:
     """Resolve the signed-in user (its one session lookup) before anything else, so an outage is
     a 503 here, never a failure inside a page or an error page that shows the user's name."""
     if request.endpoint not in _NO_USER:
+        # an app context kept open around requests (tests, CLI) shares ``g``: never a former
+        # request's user
+        g.pop("_login_user", None)
         current_user._get_current_object()
 
 
