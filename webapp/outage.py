@@ -22,8 +22,9 @@ log = logging.getLogger(__name__)
 
 GERMAN = "Die Datenbank ist gerade nicht erreichbar. Bitte versuchen Sie es in Kürze erneut."
 ENGLISH = "The database is unreachable at the moment. Please try again shortly."
-# static files and the health check never need the user; /healthz has its own 503
-_NO_USER = frozenset({"static", "healthz"})
+# static files and the health, readiness and metrics endpoints never need the user (each answers
+# for an unreachable database in its own way)
+_NO_USER = frozenset({"static", "healthz", "readyz", "metrics"})
 
 
 def init_app(app: Flask) -> None:

@@ -1,13 +1,13 @@
 """no account-wide lock any more: sign-ins are throttled per client and account (issue 11 §4)
 
-Revision ID: ops_0011_no_account_lock
-Revises: ops_0010_auth_sessions
+Revision ID: ops_0012_no_account_lock
+Revises: serve_0011_heartbeats
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'ops_0011_no_account_lock'
-down_revision = 'ops_0010_auth_sessions'
+revision = 'ops_0012_no_account_lock'
+down_revision = 'serve_0011_heartbeats'
 branch_labels = None
 depends_on = None
 
