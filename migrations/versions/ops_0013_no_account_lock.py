@@ -1,13 +1,13 @@
 """no account-wide lock any more: sign-ins are throttled per client and account (issue 11 §4)
 
-Revision ID: ops_0012_no_account_lock
-Revises: serve_0011_heartbeats
+Revision ID: ops_0013_no_account_lock
+Revises: desk_0012_business_key
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'ops_0012_no_account_lock'
-down_revision = 'serve_0011_heartbeats'
+revision = 'ops_0013_no_account_lock'
+down_revision = 'desk_0012_business_key'
 branch_labels = None
 depends_on = None
 
