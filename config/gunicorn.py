@@ -35,9 +35,11 @@ def _setting(name: str, default: str) -> str:
 wsgi_app = "app:create_app()"
 bind = [address.strip() for address in _setting("BIND", "127.0.0.1:8000").split(",")]
 workers = int(_setting("WORKERS", "0")) or 2 * _cores()
-worker_class = "gthread"
-# one thread per worker: the engine step holds the GIL anyway, and a second thread only queues
-# behind it; gthread (not sync) for keep-alive connections from the reverse proxy and API clients
+# sync workers, one request at a time each: a request is CPU work under the GIL, so threads would only
+# queue behind each other, and sync costs ~10 % less per request than gthread (bench/http_api.py).
+# Behind nginx (which buffers slow clients) that is gunicorn's own advice. FALLWERK_THREADS > 1
+# switches to the gthread worker (keep-alive connections).
+worker_class = "sync"
 threads = int(_setting("THREADS", "1"))
 keepalive = 5
 graceful_timeout = int(_setting("GRACEFUL_TIMEOUT", "30"))

@@ -31,6 +31,8 @@ from typing import Any, ParamSpec, TypeVar
 MB = 1024 * 1024
 # how often the watchdog looks at running steps: a step is stopped at most this late
 TICK = 0.02
+# how long the watchdog keeps ticking after the last step before it sleeps until the next one
+LINGER = 1.0
 # an interrupt not acted on (designer code caught it somehow) is raised again after this long
 _REFIRE = 0.5
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -251,8 +253,14 @@ class Watchdog:
 
     def _watch(self) -> None:
         with self._lock:
+            busy_at = time.monotonic()
             while True:
-                self._idle = not self._steps
+                now = time.monotonic()
+                if self._steps:
+                    busy_at = now
+                # it keeps ticking a while after the last step: a server steps every few milliseconds, and
+                # waking an idle watchdog for each step (notify, a thread switch) cost more than the ticks
+                self._idle = not self._steps and now - busy_at >= LINGER
                 self._wake.wait(None if self._idle else TICK)
                 if self._steps:
                     self._judge(time.monotonic())
