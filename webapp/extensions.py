@@ -34,8 +34,9 @@ def init_database(app: Flask) -> None:
             _ping_when_idle(db.engine)
 
 
-# A pooled connection unused this long is tested before use (a restarted database server has closed it).
-PING_AFTER_IDLE_SECONDS = 10.0
+# A pooled connection unused this long is tested before use (a restarted database server has closed it;
+# a failed statement also makes the pool replace every connection it holds).
+PING_AFTER_IDLE_SECONDS = 1.0
 
 
 def _ping_when_idle(engine: Engine) -> None:

@@ -3,7 +3,7 @@
 With the database unreachable (stopped, dropped, a wrong port), any request that touches it fails
 with a driver error; here those errors become 503 with a German message: JSON in the API's shape
 for ``/api/``, a self-contained HTML page for everything else (it reads no user, so it cannot fail
-in turn). The pool checks a connection before use (``pool_pre_ping``), so the first request after
+in turn). The pool checks a connection idle for a second before use (webapp/extensions.py), so the first request after
 the database is back succeeds: no restart.
 """
 
