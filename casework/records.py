@@ -9,7 +9,8 @@ from typing import Any, Generic, TypeVar
 T = TypeVar("T")
 
 # Form field types a BPMN form may use (API.md); "long" is Camunda's name for integer.
-FIELD_TYPES = ("string", "text", "integer", "number", "boolean", "date", "enum", "user")
+# "file": a document of the case (its id), uploaded with the form (issue 14 §2)
+FIELD_TYPES = ("string", "text", "integer", "number", "boolean", "date", "enum", "user", "file")
 FIELD_TYPE_ALIASES = {"long": "integer", "double": "number", "textarea": "text"}
 
 

@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -272,6 +273,8 @@ def _json_value(field: Field) -> Any:
         return float(value)
     if isinstance(value, str):
         return value.strip() or None
+    if isinstance(field, FileField):
+        return None  # uploaded by the page first; the document's id goes into the data
     return value
 
 
@@ -312,6 +315,14 @@ def _unbound(spec: FormField, value: Any) -> Any:
         return _enum(spec, value, options)
     if kind == "user":
         options["render_kw"].update(autocomplete="off", spellcheck="false")
+    if kind == "file":
+        # the file is stored by the page before completing (webapp/casefile/uploads.py); "required"
+        # is the service's check, since a document given earlier may already fill the field
+        options["validators"] = [Optional()]
+        if value:
+            options["description"] = (options["description"] + " " if options["description"] else "") + str(
+                _l("A document has already been given; choose a file only to give a new version."))
+        return FileField(**options)
     return StringField(filters=[_strip], default=None if value is None else str(value), **options)
 
 

@@ -21,7 +21,7 @@ from casework.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from casework.presentation import merge_facts
 from casework.records import Actor, Page, TaskInfo
 from casework.unit_of_work import after_commit, unit_of_work
-from models import HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate, User
+from models import CaseDocument, HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate, User
 
 SCOPES = ("mine", "candidate", "all")
 _SELECT_TASK = (
@@ -319,6 +319,7 @@ class TaskService:
             data = {**{k: v for k, v in shown.items() if k not in data}, **data}
             clean = validate_form(meta.form, data, context=task.data or {},
                                   evaluate=self.runtime.engine.evaluate)
+            _check_documents(session, task.instance_id, meta.form, clean)
         before = self.runtime.stored_workflow(loaded)
         with running_case(session, loaded.id, loaded.organisation_id, loaded.parties) as effects:
             self.runtime.engine.complete(loaded.workflow, task_id, clean)
@@ -471,6 +472,22 @@ def _progress(session: sa.orm.Session, task: Any) -> tuple[int, int] | None:
     if len(states) < 2:
         return None
     return sum(state == "completed" for state in states), len(states)
+
+
+def _check_documents(session: sa.orm.Session, instance_id: str, form: Any, clean: dict[str, Any]) -> None:
+    """A ``file`` field names a document of this case, never another case's.
+
+    Raises:
+        ValidationFailed: naming each field whose document is not one of the case's.
+    """
+    wanted = {f.name: clean[f.name] for f in form.fields if f.type == "file" and clean.get(f.name)}
+    if not wanted:
+        return
+    found = set(session.scalars(sa.select(CaseDocument.id).where(
+        CaseDocument.instance_id == instance_id, CaseDocument.id.in_(sorted(set(wanted.values()))))))
+    wrong = {name: "Kein Dokument dieses Falls." for name, doc in wanted.items() if doc not in found}
+    if wrong:
+        raise ValidationFailed("Die Eingaben sind ungültig.", wrong)
 
 
 def _recordable(meta: Any, clean: dict[str, Any]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ _DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _INT_RE = re.compile(r"^[+-]?\d+$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _NUMBER_FORMAT = "Zahl erwartet: eine JSON-Zahl oder Text ohne Tausenderpunkte wie 12500.50."
+_DOCUMENT_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _USERNAME_RE = re.compile(r"^[A-Za-z0-9._@-]{1,150}$")
 _TRUE = {"true", "on", "1", "y", "yes", "ja"}
 _FALSE = {"false", "off", "0", "n", "no", "nein"}
@@ -199,6 +200,11 @@ def coerce(field: FormField, value: Any) -> Any:
         if isinstance(value, str) and _USERNAME_RE.match(value.strip()):
             return value.strip()
         raise ValueError("Benutzername erwartet.")
+    if kind == "file":
+        # the id of a document of the case; that it is one is checked where the case is known
+        if isinstance(value, str) and _DOCUMENT_ID_RE.match(value.strip()):
+            return value.strip()
+        raise ValueError("Kennung eines Dokuments des Falls erwartet.")
     raise ValueError(f"Unbekannter Feldtyp {kind}.")
 
 

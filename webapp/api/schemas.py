@@ -154,7 +154,7 @@ class FormOption(Answer):
 
 class FormField(Answer):
     name: str
-    type: Literal["string", "text", "integer", "number", "boolean", "date", "enum", "user"]
+    type: Literal["string", "text", "integer", "number", "boolean", "date", "enum", "user", "file"]
     label: str
     required: bool
     options: list[FormOption] | None = Field(None, description="enum fields only")

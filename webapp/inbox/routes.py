@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from casework.errors import Conflict, ValidationFailed
 from casework.records import FormSpec
+from webapp.casefile.uploads import store_form_files
 from webapp.common import actor, services
 from webapp.errors import ui_message
 from webapp.forms import BaseForm, build_form
@@ -29,9 +30,11 @@ def task(task_id: str) -> Response | tuple[str, int]:
     form = build_form(view.task.form or FormSpec(), view.task.form_values)()
     if request.method == "POST":
         form.restore_readonly()
-        if form.validate():
+        given, refused = store_form_files(view.task, form) if form.validate() else ({}, {})
+        form.form_errors.extend(form.apply_errors(refused))
+        if not form.errors and not refused:
             try:
-                services().tasks.complete(task_id, actor=actor(), data=form.payload())
+                services().tasks.complete(task_id, actor=actor(), data={**form.payload(), **given})
             except ValidationFailed as exc:
                 form.form_errors.extend(form.apply_errors(exc.fields))
             except Conflict as exc:
