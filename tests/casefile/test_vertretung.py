@@ -96,6 +96,7 @@ def test_a_ballot_passes_only_to_the_committee_deputy(api: Any, casework: Any, a
     history = api("tv.buero").get(f"/api/v1/process-instances/{case['id']}/history").json["items"]
     assert any(h["actor"] == "traeger.kommune" and (h.get("data") or {}).get("on_behalf_of") == "tv.kom3"
                for h in history if h["action"] == "task_completed")
+    casework.committees.set_deputy(body.id, "tv.kom3", None, actor=actor("admin"))
 
 
 def test_absence_on_the_account_page(browser: Any) -> None:
@@ -111,3 +112,21 @@ def test_absence_on_the_account_page(browser: Any) -> None:
     assert "Die Abwesenheit wurde nicht gespeichert" in refused.text
     ended = page.submit("/account/absence", {"end": "1"}, page_url="/account", follow_redirects=True)
     assert "Ihre Abwesenheit ist beendet." in ended.text and "Sie sind vom" not in ended.text
+
+
+def test_admins_name_a_committee_deputy_on_the_committee_page(browser: Any) -> None:
+    import re
+
+    admin = browser("admin")
+    index = admin.get("/admin/committees").text
+    url = re.search(r'href="(/admin/committees/\d+)"[^>]*>[^<]*Trägerversammlung', index).group(1)
+    saved = admin.submit(f"{url}/deputy", {"member": "tv.ba2", "deputy": "traeger.ba"}, page_url=url,
+                         follow_redirects=True)
+    assert "Die Stellvertretung wurde gespeichert." in saved.text
+    assert re.search(r"<td>tv.ba2</td>.*?<td>traeger.ba</td>", saved.text, re.S)
+    refused = admin.submit(f"{url}/deputy", {"member": "tv.ba2", "deputy": "tv.ba2"}, page_url=url,
+                           follow_redirects=True)
+    assert "Ein Mitglied kann sich nicht selbst vertreten." in refused.text
+    admin.submit(f"{url}/deputy", {"member": "tv.ba2", "deputy": ""}, page_url=url)
+    member = browser("tv.ba1")
+    assert member.submit(f"{url}/deputy", {"member": "tv.ba2"}, page_url="/").status_code == 403

@@ -123,3 +123,16 @@ def reassign(task_id: str) -> Response | str:
                     user=request.form.get("username", "")), "success")
             return redirect(url_for("cases.show", instance_id=options.instance_id))
     return render_template("casefile/reassign.html", options=options)
+
+
+@bp.post("/admin/committees/<int:body_id>/deputy")
+def committee_deputy(body_id: int) -> Response:
+    """An admin names (or removes) a member's deputy in a committee."""
+    try:
+        services().committees.set_deputy(body_id, request.form.get("member", ""),
+                                         request.form.get("deputy", "").strip() or None, actor=actor())
+    except ValidationFailed as exc:
+        flash(ui_message(exc), "error")
+    else:
+        flash(_("The deputy has been saved."), "success")
+    return redirect(url_for("committees.show", body_id=body_id) + "#deputy-title")

@@ -51,7 +51,7 @@ def case_vocabulary(
 
 def history_labels() -> dict[str, str]:
     """Names the engine writes into history entries (task_created), in the request's language."""
-    return {"candidate_groups": _("Groups"), "due_at": _("Due")}
+    return {"candidate_groups": _("Groups"), "due_at": _("Due"), "on_behalf_of": _("Standing in for")}
 
 
 def form_fields(process_key: str, version: int | None = None) -> list[FormField]:
