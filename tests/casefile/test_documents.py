@@ -181,3 +181,13 @@ def test_upload_and_download_on_the_case_page(api: Any, browser: Any) -> None:
     assert download.status_code == 200 and download.data == files.PDF
     assert download.headers["Content-Disposition"] == "attachment; filename=\"anhoerung.pdf\"; filename*=UTF-8''anhoerung.pdf"
     assert browser("tv.ba1").get(f"{url}/documents/{document['id']}").status_code == 404
+
+
+def test_a_too_large_upload_on_the_page_gets_a_german_413_page(api: Any, browser: Any) -> None:
+    case = start(api("personal.ba"), TRAEGER_NOTICE)
+    page = browser("personal.ba")
+    body = CountingStream(25 * 1024 * 1024)
+    answer = page.client.post(f"/cases/{case['id']}/documents", input_stream=body, content_length=body.size,
+                              content_type="multipart/form-data; boundary=x")
+    assert answer.status_code == 413 and "Die Datei ist zu groß (höchstens 20 MB)." in answer.text
+    assert body.read_bytes == 0
