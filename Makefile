@@ -58,6 +58,7 @@ test: $(STAMP) $(DIST) $(CHROMIUM)
 lint: $(STAMP) typecheck
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/python tools/check_sizes.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict --ignore-missing-imports casework models

@@ -1,10 +1,8 @@
-"""RuntimeService: start, read and terminate cases; `persist` writes a step in one transaction."""
+"""RuntimeService: start, retry, terminate and read cases; writing a step is casework.cases.store's."""
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -14,101 +12,26 @@ from sqlalchemy.exc import IntegrityError
 
 from casework.cases.access import AccessService
 from casework.cases.business_keys import DuplicateBusinessKey, clean_business_key, duplicate_message, ensure_unique
-from casework.cases.history import HistoryService, PendingEvent, chain, write_events
+from casework.cases.history import HistoryService, PendingEvent
 from casework.cases.messages import correlate_message
-from casework.cases.parties import added_parties
 from casework.cases.repository import RepositoryService
 from casework.cases.rows import MAX_PER_PAGE, assignee_names, instance_info, page_window, task_info
-from casework.cases.stepping import CaseChanged, PreparedStep, Written, run_step
-from casework.cases.steps import LoadedInstance, StepListener, StepWritten, TaskPlan
-from casework.cases.sync import plan_tasks, write_tasks
+from casework.cases.stepping import PreparedStep, Written, run_step
+from casework.cases.steps import LoadedInstance, StepListener
+from casework.cases.store import LOAD_INSTANCE, CaseStore
 from casework.cases.system_variables import land_of_case, refuse_system_variables
 from casework.cases.visibility import case_visibility, redact_ballots
 from casework.clock import Clock
 from casework.context import running_case
 from casework.dates import check_land
-from casework.engine import Engine, ProcessModel, Snapshot, validate_form
+from casework.engine import Engine, ProcessModel, validate_form
 from casework.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from casework.records import Actor, HistoryEntry, InstanceInfo, Page, TaskInfo
-from casework.unit_of_work import after_commit, unit_of_work
+from casework.records import Actor, HistoryEntry, InstanceInfo, Page
+from casework.unit_of_work import unit_of_work
 from models import CaseParty, HumanTask, Organisation, ProcessDefinition, ProcessInstance
 
 SERIALIZER_VERSION = "spiff-3.2/camunda"
-# the history action recorded for each kind of effect a script helper produces
-EFFECT_ACTIONS = {"notify": "notification", "legal_parameter": "legal_parameter_used", "involve": "parties_added"}
-
-_INSTANCES = ProcessInstance.__table__
-# Built once: constructing a statement costs more than executing it on SQLite (bench/engine.py).
-_LOAD_INSTANCE = (
-    sa.select(
-        ProcessInstance.id,
-        ProcessInstance.lock_version,
-        ProcessInstance.process_key,
-        ProcessInstance.business_key,
-        ProcessInstance.organisation_id,
-        ProcessInstance.status,
-        ProcessInstance.history_head,
-        ProcessInstance.state,
-        ProcessInstance.parties,
-        ProcessInstance.definition_version,
-        ProcessInstance.started_by,
-        ProcessInstance.started_at,
-        ProcessInstance.definition_id,
-        ProcessDefinition.content_hash,
-    )
-    .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
-    .where(ProcessInstance.id == sa.bindparam("id"))
-)
-_INSERT_INSTANCE = sa.insert(_INSTANCES)
 _INSERT_PARTIES = sa.insert(CaseParty.__table__)
-_SAVE_INSTANCE = (
-    sa.update(_INSTANCES)
-    .where(_INSTANCES.c.id == sa.bindparam("b_id"), _INSTANCES.c.lock_version == sa.bindparam("b_version"))
-    .values({c: sa.bindparam(c) for c in (
-        "state", "lock_version", "status", "variables", "outcome", "error_element", "error_message",
-        "updated_at", "ended_at", "history_head")})
-)
-_SAVE_PARTIES = sa.update(_INSTANCES).where(_INSTANCES.c.id == sa.bindparam("b_id")).values(
-    parties=sa.bindparam("b_parties"))
-
-
-class LiveWorkflows:
-    """Workflows of recently written cases, kept in memory by (case, version) after commit.
-
-    Restoring a workflow costs more than anything else in a step and grows with its history, so the
-    next step of a case usually skips it. The stored version must equal the database's, so another
-    process's write is never missed; ``take`` removes the entry, so two threads never share a
-    workflow object, and a step that fails never puts its (half-changed) workflow back.
-    """
-
-    def __init__(self, size: int = 512) -> None:
-        self._entries: OrderedDict[str, tuple[int, Any]] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def take(self, instance_id: str, version: int) -> Any:
-        with self._lock:
-            entry = self._entries.pop(instance_id, None)
-        return entry[1] if entry is not None and entry[0] == version else None
-
-    def keep(self, instance_id: str, version: int, workflow: Any) -> None:
-        with self._lock:
-            self._entries[instance_id] = (version, workflow)
-            self._entries.move_to_end(instance_id)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-
-    def retag(self, instance_id: str, old: int, new: int) -> None:
-        """The case's version moved without a change to its workflow (a claim, say)."""
-        with self._lock:
-            entry = self._entries.get(instance_id)
-            if entry is not None and entry[0] == old:
-                self._entries[instance_id] = (new, entry[1])
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
 
 @dataclass(frozen=True)
 class DiagramState:
@@ -139,10 +62,14 @@ class RuntimeService:
         self.access = access
         self.history = history
         self.clock = clock
-        self.live = LiveWorkflows()
-        # Called in persist's transaction after the task rows and history are written, so other
-        # parts (timers, message subscriptions, reminders, mail) keep their rows in step with a case.
-        self.step_listeners: list[StepListener] = []
+        self.store = CaseStore(repository, engine, access, clock)
+        # the store's, offered here because every service that steps a case holds the runtime:
+        # load and persist a case (casework.cases.store), its live workflows and step listeners
+        self.load = self.store.load
+        self.persist = self.store.persist
+        self.info = self.store.info
+        self.live = self.store.live
+        self.step_listeners: list[StepListener] = self.store.step_listeners
 
     # --- commands --------------------------------------------------------------------------
 
@@ -209,34 +136,8 @@ class RuntimeService:
         instance_id = str(uuid.uuid4())
         with running_case(session, instance_id, owner, parties) as effects:
             workflow = self.engine.start(model, data)
-        new_row = {
-            "id": instance_id,
-            "definition_id": definition.id,
-            "process_key": definition.key,
-            "definition_version": definition.version,
-            "business_key": business_key,
-            "organisation_id": owner,
-            "serializer_version": SERIALIZER_VERSION,
-            "parties": parties,
-            "started_by": actor.username,
-            "started_at": now,
-            "visibility": case_visibility(model.properties),
-        }
-        loaded = LoadedInstance(
-            id=instance_id,
-            lock_version=0,
-            process_key=definition.key,
-            business_key=business_key,
-            organisation_id=owner,
-            status="running",
-            history_head=None,
-            model=model,
-            workflow=workflow,
-            parties=parties,
-            definition_version=definition.version,
-            started_by=actor.username,
-            started_at=now,
-        )
+        loaded = _started(instance_id, definition, model, workflow, business_key, owner, parties, actor, now)
+        new_row = _new_row(loaded, definition.id)
         started = PendingEvent(now, actor.username, "instance_started",
                                data={"version": definition.version, "variables": data})
         loaded.events.append(started)
@@ -323,139 +224,6 @@ class RuntimeService:
         """
         return correlate_message(self, name, correlation_key, payload, actor=actor)
 
-    # --- the engine's persistence --------------------------------------------------------
-
-    def load(self, session: sa.orm.Session, instance_id: str) -> LoadedInstance:
-        """Read an instance and restore its workflow with the spec of the version it started on."""
-        row = session.execute(_LOAD_INSTANCE, {"id": instance_id}).first()
-        if row is None:
-            raise NotFound("Fall nicht gefunden.")
-        model = self.repository.cache.get(session, row.definition_id, row.content_hash, row.process_key)
-        workflow = self.live.take(row.id, row.lock_version)
-        if workflow is None:
-            workflow = self.engine.restore(model, row.state)
-        return LoadedInstance(
-            id=row.id,
-            lock_version=row.lock_version,
-            process_key=row.process_key,
-            business_key=row.business_key,
-            organisation_id=row.organisation_id,
-            status=row.status,
-            history_head=row.history_head,
-            model=model,
-            workflow=workflow,
-            parties=list(row.parties or ()),
-            definition_version=row.definition_version,
-            started_by=row.started_by,
-            started_at=row.started_at,
-            open_before=self.engine.open_human_tasks(workflow),
-            stored_state=row.state,
-        )
-
-    def persist(
-        self,
-        session: sa.orm.Session,
-        loaded: LoadedInstance,
-        *,
-        actor: Actor | None,
-        effects: list[dict[str, Any]],
-        completed: dict[str, int] | None = None,
-        terminated: bool = False,
-        new_row: dict[str, Any] | None = None,
-        keep_variables: dict[str, Any] | None = None,
-    ) -> tuple[Snapshot, TaskPlan]:
-        """Write state, task rows and history of one step, guarded by the instance's version.
-
-        ``new_row`` holds the fixed columns of an instance being started: it is inserted, not updated.
-
-        Raises:
-            Conflict: someone else wrote the instance since it was loaded.
-        """
-        snapshot = self.engine.snapshot(loaded.workflow, loaded.model)
-        state = self.engine.dump(loaded.workflow)
-        # past the case data limit: raised before anything is written (casework.cases.stepping stores the failure)
-        self.engine.check_size(loaded.workflow, state, snapshot.variables)
-        now = self.clock.now()
-        actor_name = actor.username if actor else None
-        status = "terminated" if terminated else snapshot.status
-        events = loaded.events
-        events += [PendingEvent(now, actor_name, EFFECT_ACTIONS.get(e.get("type", ""), "notification"), data=e)
-                   for e in effects]
-        if status == "error" and loaded.status != "error":
-            events.append(
-                PendingEvent(now, actor_name, "instance_failed", task_name=snapshot.error_element,
-                             data={"element": snapshot.error_element, "error": snapshot.error_message})
-            )
-        # organisations a script brought in (involve()): parties before the step's tasks are offered
-        joined = [o for o in added_parties(effects) if o not in loaded.parties]
-        if joined:
-            loaded.parties = [*loaded.parties, *joined]  # a new list: the caller's may be in new_row
-            if new_row is not None:
-                new_row = {**new_row, "parties": loaded.parties}
-        plan = plan_tasks(session, self.engine, self.access, loaded, snapshot, now=now,
-                          completed=completed or {}, terminated=terminated)
-        events += plan.events
-        if status == "completed" and loaded.status != "completed":
-            events.append(PendingEvent(now, actor_name, "instance_completed", data={"outcome": snapshot.outcome}))
-        rows, head = chain(loaded.history_head, loaded.id, events)
-        ended = status in ("completed", "terminated")
-        values = {
-                "state": state,
-                "lock_version": loaded.lock_version + 1,
-                "status": status,
-                "variables": snapshot.variables if keep_variables is None else keep_variables,
-                "outcome": snapshot.outcome,
-                "error_element": snapshot.error_element if status == "error" else None,
-                "error_message": snapshot.error_message if status == "error" else None,
-                "updated_at": now,
-                "ended_at": now if ended else None,
-                "history_head": head,
-        }
-        conn = session.connection()
-        if new_row is not None:
-            conn.execute(_INSERT_INSTANCE, {**new_row, **values})
-        # compare-and-set before any other write: a concurrent writer of the same case blocks
-        # here (PostgreSQL) or finds the version moved, before either touches task rows
-        else:
-            guard = {"b_id": loaded.id, "b_version": loaded.lock_version}
-            if conn.execute(_SAVE_INSTANCE, {**guard, **values}).rowcount != 1:
-                raise CaseChanged("Der Fall wurde inzwischen von jemand anderem geändert.")
-            if joined:
-                conn.execute(_SAVE_PARTIES, {"b_id": loaded.id, "b_parties": loaded.parties})
-        if joined:
-            conn.execute(_INSERT_PARTIES, [{"instance_id": loaded.id, "organisation_id": o} for o in joined])
-        write_tasks(session, plan, now)
-        write_events(session, rows)
-        for listener in self.step_listeners:
-            listener(StepWritten(session, loaded, snapshot, plan, now, status, effects))
-        loaded.status, loaded.lock_version = status, loaded.lock_version + 1
-        loaded.ended_at = now if ended else None
-        if not ended:
-            version, workflow = loaded.lock_version, loaded.workflow
-            after_commit(session, lambda: self.live.keep(loaded.id, version, workflow))
-        return snapshot, plan
-
-    def info(self, loaded: LoadedInstance, snapshot: Snapshot, open_tasks: tuple[TaskInfo, ...]) -> InstanceInfo:
-        """The case after a step, built from memory (no re-read)."""
-        return InstanceInfo(
-            id=loaded.id,
-            process_key=loaded.process_key,
-            process_name=loaded.model.name,
-            version=loaded.definition_version,
-            status=loaded.status,
-            business_key=loaded.business_key,
-            variables=snapshot.variables,
-            started_at=loaded.started_at,
-            ended_at=loaded.ended_at,
-            outcome=snapshot.outcome,
-            started_by=loaded.started_by,
-            organisation=self.access.organisation_name(loaded.organisation_id),
-            error_message=snapshot.error_message if loaded.status == "error" else None,
-            error_element=snapshot.error_element if loaded.status == "error" else None,
-            open_tasks=open_tasks,
-            lock_version=loaded.lock_version,
-        )
-
     # --- queries ---------------------------------------------------------------------------
 
     def get(self, instance_id: str, *, actor: Actor) -> InstanceInfo:
@@ -494,7 +262,7 @@ class RuntimeService:
         with unit_of_work(write=False) as session:
             if not self.access.can_see_instance(session, actor, instance_id):
                 raise NotFound("Fall nicht gefunden.")
-            row = session.execute(_LOAD_INSTANCE, {"id": instance_id}).one()
+            row = session.execute(LOAD_INSTANCE, {"id": instance_id}).one()
             definition = self.repository.definition_by_id(session, row.definition_id)
             model = self.repository.cache.get(session, row.definition_id, row.content_hash, row.process_key)
             state = self.engine.diagram_state(self.engine.restore(model, row.state))
@@ -629,3 +397,42 @@ class RuntimeService:
         if model.initiator:  # Camunda's camunda:initiator: the variable that names the starter
             data[model.initiator] = actor.username
         return data
+
+
+def _started(
+    instance_id: str, definition: Any, model: ProcessModel, workflow: Any, business_key: str | None,
+    owner: int | None, parties: list[int], actor: Actor, now: Any,
+) -> LoadedInstance:
+    """A case just started, as if loaded: version 0, nothing open before its first step."""
+    return LoadedInstance(
+        id=instance_id,
+        lock_version=0,
+        process_key=definition.key,
+        business_key=business_key,
+        organisation_id=owner,
+        status="running",
+        history_head=None,
+        model=model,
+        workflow=workflow,
+        parties=parties,
+        definition_version=definition.version,
+        started_by=actor.username,
+        started_at=now,
+    )
+
+
+def _new_row(loaded: LoadedInstance, definition_id: int) -> dict[str, Any]:
+    """The fixed columns of a new instance row; persist adds the state, version and status."""
+    return {
+        "id": loaded.id,
+        "definition_id": definition_id,
+        "process_key": loaded.process_key,
+        "definition_version": loaded.definition_version,
+        "business_key": loaded.business_key,
+        "organisation_id": loaded.organisation_id,
+        "serializer_version": SERIALIZER_VERSION,
+        "parties": loaded.parties,
+        "started_by": loaded.started_by,
+        "started_at": loaded.started_at,
+        "visibility": case_visibility(loaded.model.properties),
+    }

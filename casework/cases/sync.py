@@ -83,6 +83,9 @@ def write_tasks(session: sa.orm.Session, plan: TaskPlan, now: datetime) -> None:
         conn.execute(_INSERT_CANDIDATES, plan.candidate_rows)
 
 
+Resolved = tuple[ReadyTask, Assignment, str | None]  # the task, its assignment, the expression's error
+
+
 def _plan_new(
     session: sa.orm.Session,
     engine: Engine,
@@ -92,42 +95,12 @@ def _plan_new(
     plan: TaskPlan,
     now: datetime,
 ) -> None:
-    resolved: list[tuple[ReadyTask, Assignment, str | None]] = []
-    # the attribute expressions run for the case, so helpers that ask about it work there too
-    # (``${group_members('x')[0]}``, ``${chair('ka')}``); what they would send is dropped: an
-    # assignment expression sends nothing and involves no one
-    with running_case(session, loaded.id, loaded.organisation_id, loaded.parties):
-        for task in new:
-            try:
-                assignment = engine.resolve_assignment(task.meta, task.data, now)
-                problem = None
-            except ScriptFailed as exc:
-                assignment = Assignment(candidate_groups=(), assignee=None, due_at=None, priority=50)
-                problem = exc.message
-            resolved.append((task, assignment, problem))
+    resolved = _resolve(session, engine, loaded, new, now)
     user_ids = _user_ids(session, {a.assignee for _, a, _ in resolved if a.assignee})
     group_ids = access.group_ids(session, tuple({g for _, a, _ in resolved for g in a.candidate_groups}))
     for task, assignment, problem in resolved:
         assignee_id = user_ids.get(assignment.assignee) if assignment.assignee else None
-        plan.new_rows.append(
-            {
-                "id": task.id,
-                "instance_id": loaded.id,
-                "bpmn_id": task.bpmn_id,
-                "title": task.title,
-                "process_key": loaded.process_key,
-                "business_key": loaded.business_key,
-                "state": "open",
-                "candidate_groups": list(assignment.candidate_groups),
-                "assignee_id": assignee_id,
-                "named_assignee_id": assignee_id,
-                "due_at": assignment.due_at,
-                "priority": assignment.priority,
-                "created_at": now,
-                "claimed_at": now if assignee_id else None,
-                "data": task.data,
-            }
-        )
+        plan.new_rows.append(_task_row(loaded, task, assignment, assignee_id, now))
         plan.candidate_rows.extend(
             {
                 "task_id": task.id,
@@ -140,31 +113,81 @@ def _plan_new(
             if group in group_ids
             for org in loaded.parties
         )
-        plan.new_tasks.append(
-            TaskInfo(
-                id=task.id,
-                name=task.bpmn_id,
-                title=task.title,
-                process_instance_id=loaded.id,
-                process_key=loaded.process_key,
-                business_key=loaded.business_key,
-                assignee=assignment.assignee if assignee_id else None,
-                candidate_groups=assignment.candidate_groups,
-                created_at=now,
-                due_at=assignment.due_at,
-                priority=assignment.priority,
-                state="open",
-                claimed_at=now if assignee_id else None,
-            )
-        )
-        data: dict[str, Any] = {"candidate_groups": list(assignment.candidate_groups)}
-        if assignment.due_at:
-            data["due_at"] = assignment.due_at.isoformat()
-        if assignment.assignee:
-            data["assignee"] = assignment.assignee
-        if problem:
-            data["assignment_error"] = problem
-        plan.events.append(PendingEvent(now, None, "task_created", task.id, task.bpmn_id, task.title, data))
+        plan.new_tasks.append(_task_record(loaded, task, assignment, assignee_id, now))
+        plan.events.append(_created_event(task, assignment, problem, now))
+
+
+def _resolve(
+    session: sa.orm.Session, engine: Engine, loaded: LoadedInstance, new: list[ReadyTask], now: datetime
+) -> list[Resolved]:
+    """Each new task's assignment; a failing expression leaves the task unassigned, with its error."""
+    resolved: list[Resolved] = []
+    # the attribute expressions run for the case, so helpers that ask about it work there too
+    # (``${group_members('x')[0]}``, ``${chair('ka')}``); what they would send is dropped: an
+    # assignment expression sends nothing and involves no one
+    with running_case(session, loaded.id, loaded.organisation_id, loaded.parties):
+        for task in new:
+            try:
+                assignment = engine.resolve_assignment(task.meta, task.data, now)
+                problem = None
+            except ScriptFailed as exc:
+                assignment = Assignment(candidate_groups=(), assignee=None, due_at=None, priority=50)
+                problem = exc.message
+            resolved.append((task, assignment, problem))
+    return resolved
+
+
+def _task_row(
+    loaded: LoadedInstance, task: ReadyTask, assignment: Assignment, assignee_id: int | None, now: datetime
+) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "instance_id": loaded.id,
+        "bpmn_id": task.bpmn_id,
+        "title": task.title,
+        "process_key": loaded.process_key,
+        "business_key": loaded.business_key,
+        "state": "open",
+        "candidate_groups": list(assignment.candidate_groups),
+        "assignee_id": assignee_id,
+        "named_assignee_id": assignee_id,
+        "due_at": assignment.due_at,
+        "priority": assignment.priority,
+        "created_at": now,
+        "claimed_at": now if assignee_id else None,
+        "data": task.data,
+    }
+
+
+def _task_record(
+    loaded: LoadedInstance, task: ReadyTask, assignment: Assignment, assignee_id: int | None, now: datetime
+) -> TaskInfo:
+    return TaskInfo(
+        id=task.id,
+        name=task.bpmn_id,
+        title=task.title,
+        process_instance_id=loaded.id,
+        process_key=loaded.process_key,
+        business_key=loaded.business_key,
+        assignee=assignment.assignee if assignee_id else None,
+        candidate_groups=assignment.candidate_groups,
+        created_at=now,
+        due_at=assignment.due_at,
+        priority=assignment.priority,
+        state="open",
+        claimed_at=now if assignee_id else None,
+    )
+
+
+def _created_event(task: ReadyTask, assignment: Assignment, problem: str | None, now: datetime) -> PendingEvent:
+    data: dict[str, Any] = {"candidate_groups": list(assignment.candidate_groups)}
+    if assignment.due_at:
+        data["due_at"] = assignment.due_at.isoformat()
+    if assignment.assignee:
+        data["assignee"] = assignment.assignee
+    if problem:
+        data["assignment_error"] = problem
+    return PendingEvent(now, None, "task_created", task.id, task.bpmn_id, task.title, data)
 
 
 def _user_ids(session: sa.orm.Session, usernames: set[str]) -> dict[str, int]:
