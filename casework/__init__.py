@@ -41,7 +41,8 @@ from casework.governance.committees import CommitteeService
 from casework.governance.helpers import build_governance_helpers
 from casework.governance.legal import LegalParameterService
 from casework.helpers import build_helpers
-from casework.mail.outbox import OutboxService, build_mail_helpers
+from casework.mail.compose import build_mail_helpers
+from casework.mail.outbox import OutboxService
 from casework.time.deadlines import DeadlineService
 from casework.time.holidays import HolidayService
 from casework.time.management import DEFAULT_LEASE_SECONDS, ManagementService

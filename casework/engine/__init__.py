@@ -13,7 +13,8 @@ from .limits import LimitExceeded, StepLimits
 from .lint import PropertyCheck
 from .parser import ParsedDeployment, ProcessModel, UserTaskMeta, load_model, parse_deployment
 from .quiet import quiet_spiff_loggers
-from .runner import Assignment, Engine, ReadyTask, Snapshot, Workflow
+from .runner import Assignment, Engine
+from .state import ReadyTask, Snapshot, Workflow
 
 quiet_spiff_loggers()
 

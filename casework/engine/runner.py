@@ -1,4 +1,6 @@
-"""Running workflow instances: start, complete human tasks, step, save/restore, and snapshots.
+"""Running workflow instances: start, complete human tasks, step, fire timers, save/restore.
+
+Reading an instance (snapshots, open tasks, diagram states) is casework.engine.state's.
 
 The :class:`Engine` is the only object the services use to drive SpiffWorkflow. It holds no
 per-instance state, so one instance serves the whole app on every thread; everything an instance
@@ -9,11 +11,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypeAlias
+from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -24,27 +26,30 @@ from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
 from SpiffWorkflow.bpmn.specs.defaults import ParallelMultiInstanceTask, SequentialMultiInstanceTask
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
-from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
 from casework.clock import Clock
 from casework.errors import Conflict, ScriptFailed
-from casework.presentation import render_title
 from casework.records import FormSpec
 
 from . import events
 from .events import WaitingTimer
 from .forms import coerce_default
 from .limits import WATCHDOG, LimitExceeded, StepLimits, data_exceeded, time_exceeded
-from .parser import EXTERNAL_TOPIC_ATTR, META_ATTR, ProcessModel, UserTaskMeta
+from .parser import ProcessModel, UserTaskMeta
 from .scripting import RestrictedEnvironment, is_expression, make_script_engine
+from .state import (
+    ACTIVE,
+    ERROR_KEY,
+    Workflow,
+    all_tasks,
+    can_move,
+    diagram_state,
+    json_safe,
+    open_human_tasks,
+    snapshot,
+)
 from .timing import engine_time, install_engine_clock, resolve_due
-
-Workflow: TypeAlias = BpmnWorkflow
-
-# Kept in the root task's internal_data, which SpiffWorkflow serializes, so an error reported by
-# step() is still visible after dump()/restore() in a later request.
-_ERROR_KEY = "fallwerk_error"
 
 
 class _StateOnlyWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
@@ -78,41 +83,6 @@ class Assignment:
     priority: int
 
 
-@dataclass(frozen=True)
-class ReadyTask:
-    id: str
-    bpmn_id: str
-    title: str
-    data: dict[str, Any]
-    meta: UserTaskMeta
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    status: str  # "running" | "completed" | "error"
-    ready_tasks: tuple[ReadyTask, ...]
-    variables: dict[str, Any]
-    outcome: str | None
-    error_element: str | None
-    error_message: str | None
-    all_task_states: dict[str, str]
-
-
-def json_safe(value: Any) -> Any:
-    """A copy of task data that ``json.dumps`` accepts (dates as ISO strings, sets as lists)."""
-    if value is None or isinstance(value, (str, bool, int, float)):
-        return value
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): json_safe(v) for k, v in value.items() if not callable(v)}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [json_safe(v) for v in value]
-    if isinstance(value, Decimal):
-        return str(value)
-    return str(value)
-
-
 def _json_default(value: Any) -> Any:
     if isinstance(value, (set, frozenset)):
         return list(value)
@@ -121,16 +91,6 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError(f"a value of type {type(value).__name__} cannot be stored in the case data")
-
-
-def _all_tasks(wf: BpmnWorkflow) -> Iterator[SpiffTask]:
-    """Every task of the instance and its subprocesses, without ``get_tasks``' depth limit.
-
-    ``get_tasks`` stops at depth 1000, which is exactly where a gateway loop stalls (guide §3).
-    """
-    yield from wf.tasks.values()
-    for sub in wf.subprocesses.values():
-        yield from sub.tasks.values()
 
 
 # builtins a designer may try that the sandbox withholds (files, imports, dynamic code)
@@ -163,20 +123,6 @@ def _describe(exc: Exception) -> str:
         if n and n.strip() and not n.startswith("Python script error")
     ]
     return " ".join([text, *notes])
-
-
-_ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
-
-
-def can_move(task: SpiffTask) -> bool:
-    """Whether this task lets its case go on some day: a human task someone can do, a waiting event
-    (timer, message), or an external task a worker fetches."""
-    if task.state == TaskState.READY and task.task_spec.manual:
-        return True
-    if task.state == TaskState.WAITING:
-        # an event (timer, message, signal) can come; a joining gateway only waits for its branches
-        return getattr(task.task_spec, "event_definition", None) is not None
-    return task.state == TaskState.STARTED and getattr(task.task_spec, EXTERNAL_TOPIC_ATTR, None) is not None
 
 
 class Engine:
@@ -255,11 +201,11 @@ class Engine:
         Raises:
             Conflict: nothing in the case has failed.
         """
-        failed = [t for t in _all_tasks(wf) if t.state == TaskState.ERROR]
-        if not failed and _ERROR_KEY not in wf.task_tree.internal_data:
+        failed = [t for t in all_tasks(wf) if t.state == TaskState.ERROR]
+        if not failed and ERROR_KEY not in wf.task_tree.internal_data:
             raise Conflict("nothing in this case has failed")
         patch = json.loads(json.dumps(variables, default=_json_default))
-        wf.task_tree.internal_data.pop(_ERROR_KEY, None)
+        wf.task_tree.internal_data.pop(ERROR_KEY, None)
         retried = []
         for task in failed:
             retried.append(task.task_spec.bpmn_id or task.task_spec.name)
@@ -268,7 +214,7 @@ class Engine:
             task.data.update(patch)
         if not failed:  # stored as it was before a step that went past a limit: run that step again
             wf.task_tree.data.update(patch)
-            ready = [t for t in _all_tasks(wf) if t.state == TaskState.READY]
+            ready = [t for t in all_tasks(wf) if t.state == TaskState.READY]
             retried = [t.task_spec.bpmn_id for t in ready if t.task_spec.bpmn_id]
         with engine_time(self._clock.now), WATCHDOG.step(self.limits):
             self.step(wf)
@@ -326,11 +272,11 @@ class Engine:
                 # the watchdog's interrupt arrived just as a script finished (a few bytecodes wide)
                 self._record(wf, None, time_exceeded(self.limits).message)
                 return
-            tasks = list(_all_tasks(wf))
+            tasks = list(all_tasks(wf))
             stuck = [t for t in tasks if t.state == TaskState.READY and not t.task_spec.manual]
             if not stuck:
                 if not any(t.state == TaskState.ERROR for t in tasks):
-                    wf.task_tree.internal_data.pop(_ERROR_KEY, None)  # an earlier failure is resolved
+                    wf.task_tree.internal_data.pop(ERROR_KEY, None)  # an earlier failure is resolved
                     self.check_can_move(wf)
                 return
             ids = {t.id for t in stuck}
@@ -351,8 +297,8 @@ class Engine:
 
         Returns whether the case can move (or has ended).
         """
-        tasks = list(_all_tasks(wf))
-        if wf.is_completed() and not any(t.state & _ACTIVE for t in tasks):
+        tasks = list(all_tasks(wf))
+        if wf.is_completed() and not any(t.state & ACTIVE for t in tasks):
             return True
         if any(can_move(t) for t in tasks):
             return True
@@ -367,7 +313,7 @@ class Engine:
 
     @staticmethod
     def _record(wf: Workflow, element: str | None, message: str) -> None:
-        wf.task_tree.internal_data[_ERROR_KEY] = {"element": element, "message": message}
+        wf.task_tree.internal_data[ERROR_KEY] = {"element": element, "message": message}
 
     def check_size(self, wf: Workflow, state: str, variables: Mapping[str, Any]) -> None:
         """Refuse a state (``dump()`` output) larger than the case data limit.
@@ -380,7 +326,7 @@ class Engine:
             return
         largest = max(variables, key=lambda k: len(json.dumps(variables[k], default=str)), default=None)
         exc = data_exceeded(self.limits, len(state), largest)
-        done = [t for t in _all_tasks(wf) if t.state == TaskState.COMPLETED and t.task_spec.bpmn_id]
+        done = [t for t in all_tasks(wf) if t.state == TaskState.COMPLETED and t.task_spec.bpmn_id]
         exc.element = max(done, key=lambda t: t.last_state_change).task_spec.bpmn_id if done else None
         raise exc
 
@@ -442,98 +388,10 @@ class Engine:
 
     # -- reading -------------------------------------------------------------------------------
 
-    def snapshot(self, wf: Workflow, model: ProcessModel) -> Snapshot:
-        """Everything the services persist after an engine call: status, open tasks, variables."""
-        error = wf.task_tree.internal_data.get(_ERROR_KEY)
-        tasks = list(_all_tasks(wf))
-        errored = [t for t in tasks if t.state == TaskState.ERROR]
-        if error is None and errored:
-            error = {"element": errored[0].task_spec.bpmn_id, "message": "a task failed"}
-        # is_completed() walks the tree with get_tasks' depth limit, so a stalled loop looks "completed".
-        active = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
-        completed = wf.is_completed() and not any(t.state & active for t in tasks)
-        status = "error" if error else "completed" if completed else "running"
-        ready, states = [], {}
-        for task in tasks:
-            if not task.task_spec.manual:
-                continue
-            if task.state == TaskState.READY:
-                ready.append(self._ready_task(task, model))
-            elif task.state in (TaskState.COMPLETED, TaskState.CANCELLED):
-                states[str(task.id)] = TaskState.get_name(task.state)
-        if completed:
-            variables = json_safe(wf.data)
-        else:
-            variables = {}
-            for task in tasks:
-                if task.state & active:
-                    variables.update(json_safe(task.data))
-            if not variables:
-                variables = json_safe(wf.task_tree.data)
-        outcome = variables.get("outcome")
-        return Snapshot(
-            status=status,
-            ready_tasks=tuple(ready),
-            variables=variables,
-            outcome=None if outcome is None else str(outcome),
-            error_element=error["element"] if error else None,
-            error_message=error["message"] if error else None,
-            all_task_states=states,
-        )
-
-    @staticmethod
-    def open_human_tasks(wf: Workflow) -> dict[str, tuple[str, str]]:
-        """READY human tasks as {task id: (bpmn id, title)}: the task rows that are open right now."""
-        return {
-            str(t.id): (t.task_spec.bpmn_id, t.task_spec.bpmn_name or t.task_spec.bpmn_id)
-            for t in _all_tasks(wf)
-            if t.task_spec.manual and t.state == TaskState.READY
-        }
-
-    @staticmethod
-    def diagram_state(wf: Workflow) -> dict[str, list[str]]:
-        """BPMN element ids by how far the case got, for the diagram on the case page: ``completed``,
-        ``active`` (human tasks someone has to do), ``waiting`` (timers, messages, other events) and
-        ``failed``. An element passed before and reached again (a loop) counts only as its current state.
-        """
-        found: dict[str, dict[str, None]] = {k: {} for k in ("completed", "active", "waiting", "failed")}
-        for task in _all_tasks(wf):
-            bpmn_id = getattr(task.task_spec, "bpmn_id", None)
-            if not bpmn_id:  # the engine's own bookkeeping tasks (Root, Start, End) are not drawn
-                continue
-            if task.state == TaskState.COMPLETED:
-                found["completed"][bpmn_id] = None
-            elif task.state == TaskState.ERROR:
-                found["failed"][bpmn_id] = None
-            elif task.state in (TaskState.READY, TaskState.STARTED):
-                found["active" if task.task_spec.manual else "waiting"][bpmn_id] = None
-            elif task.state == TaskState.WAITING:
-                found["waiting"][bpmn_id] = None
-        current = found["active"].keys() | found["waiting"].keys() | found["failed"].keys()
-        return {
-            kind: [i for i in ids if kind != "completed" or i not in current] for kind, ids in found.items()
-        }
-
-    @staticmethod
-    def _ready_task(task: SpiffTask, model: ProcessModel) -> ReadyTask:
-        spec = task.task_spec
-        meta = getattr(spec, META_ATTR, None) or model.user_tasks.get(spec.bpmn_id)
-        if meta is None:  # a human task from a spec we did not parse; still show it
-            meta = UserTaskMeta(
-                spec.bpmn_id,
-                spec.bpmn_name or spec.bpmn_id,
-                spec.documentation,
-                None,
-                None,
-                None,
-                None,
-                FormSpec(),
-            )
-        data = json_safe(task.data)
-        title = meta.title
-        if meta.title_template:
-            title = render_title(meta.title_template, data, model.options, meta.title)
-        return ReadyTask(id=str(task.id), bpmn_id=spec.bpmn_id, title=title, data=data, meta=meta)
+    # reading an instance: casework.engine.state
+    snapshot = staticmethod(snapshot)
+    open_human_tasks = staticmethod(open_human_tasks)
+    diagram_state = staticmethod(diagram_state)
 
     # -- expressions ---------------------------------------------------------------------------
 

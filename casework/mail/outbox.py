@@ -19,30 +19,37 @@ last error, and an admin may requeue it.
 
 from __future__ import annotations
 
-import html
 import logging
 import smtplib
 import ssl
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 
-from casework.clock import LEGAL_TZ, Clock
+from casework.clock import Clock
 from casework.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from casework.mail.compose import (
+    MAILS,
+    MailContent,
+    Recipient,
+    group_members,
+    html_mail,
+    queue_mail,
+    text_mail,
+    users_by_name,
+)
 from casework.records import Actor, Page
 from casework.unit_of_work import unit_of_work
-from models import Group, Membership, OutboxMail, ProcessDefinition, ProcessInstance, User
+from models import User
 from models.outbox import MAIL_STATUSES
 
 if TYPE_CHECKING:
@@ -50,10 +57,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAILS = OutboxMail.__table__
 TLS_MODES = ("none", "starttls", "ssl")
 _MARK_TRIES = 5
-_WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 
 
 @dataclass(frozen=True)
@@ -92,21 +97,6 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
-class Recipient:
-    user_id: int | None
-    address: str
-    digest: bool = False
-    username: str = ""
-
-
-@dataclass(frozen=True)
-class MailContent:
-    subject: str
-    text: str
-    html: str
-
-
-@dataclass(frozen=True)
 class MailInfo:
     """One outbox row for the admin list."""
 
@@ -136,139 +126,6 @@ class DeliveryReport:
     retried: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
-
-
-# --- formatting --------------------------------------------------------------------------
-
-
-def german_date(moment: datetime | date) -> str:
-    """'Mittwoch, 09.12.2026' (German time); a datetime that is not the end of its day gets ', 12:00 Uhr'."""
-    if isinstance(moment, datetime):
-        local = moment.astimezone(LEGAL_TZ)
-        text = f"{_WEEKDAYS[local.weekday()]}, {local:%d.%m.%Y}"
-        return text if (local.hour, local.minute) == (23, 59) else f"{text}, {local:%H:%M} Uhr"
-    return f"{_WEEKDAYS[moment.weekday()]}, {moment:%d.%m.%Y}"
-
-
-def html_mail(subject: str, paragraphs: Sequence[str], facts: Sequence[tuple[str, str]],
-              links: Sequence[tuple[str, str]]) -> str:
-    """A small accessible HTML part: a heading, text, a definition list and links (all escaped)."""
-    e = html.escape
-    parts = [
-        '<!doctype html><html lang="de"><head><meta charset="utf-8">',
-        f"<title>{e(subject)}</title></head>",
-        '<body style="font-family: Arial, sans-serif; color: #1a1a1a; line-height: 1.5">',
-        f'<h1 style="font-size: 1.25em">{e(subject)}</h1>',
-        *(f"<p>{e(p)}</p>".replace("\n", "<br>") for p in paragraphs),
-    ]
-    if facts:
-        parts.append("<dl>")
-        parts.extend(f'<dt style="font-weight: bold">{e(k)}</dt><dd>{e(v)}</dd>' for k, v in facts)
-        parts.append("</dl>")
-    parts.extend(f'<p><a href="{e(url)}" style="color: #0b4f8a">{e(label)}</a></p>' for url, label in links)
-    parts.append('<p style="color: #4a4a4a; font-size: 0.9em">Diese Nachricht wurde von Fallwerk '
-                 "automatisch erstellt.</p></body></html>")
-    return "".join(parts)
-
-
-def text_mail(paragraphs: Sequence[str], facts: Sequence[tuple[str, str]], links: Sequence[tuple[str, str]]) -> str:
-    lines = [*(p + "\n" for p in paragraphs)]
-    lines.extend(f"{k}: {v}" for k, v in facts)
-    lines.extend(f"\n{label}: {url}" for url, label in links)
-    lines.append("\n-- \nDiese Nachricht wurde von Fallwerk automatisch erstellt.")
-    return "\n".join(lines) + "\n"
-
-
-# --- recipients and queueing (inside the caller's transaction) ---------------------------
-
-
-_RECIPIENT = sa.select(User.id, User.email, User.mail_digest, User.username).where(
-    User.active.is_(True), User.email.is_not(None)
-)
-
-
-def users_by_name(session: sa.orm.Session, names: Iterable[str | int]) -> list[Recipient]:
-    """Active users with an address, by user name (or by id); unknown ones are left out."""
-    wanted = sorted(set(names), key=str)
-    if not wanted:
-        return []
-    column = User.id if isinstance(wanted[0], int) else User.username
-    rows = session.execute(_RECIPIENT.where(column.in_(wanted)).order_by(User.id)).all()
-    return [Recipient(r.id, r.email, bool(r.mail_digest), r.username) for r in rows if r.email]
-
-
-def group_members(session: sa.orm.Session, groups: Iterable[str], organisations: Iterable[int]) -> list[Recipient]:
-    """Active members with an address of the named groups within the given organisations."""
-    names, orgs = sorted(set(groups)), sorted(set(organisations))
-    if not names or not orgs:
-        return []
-    rows = session.execute(
-        _RECIPIENT.join(Membership, Membership.user_id == User.id)
-        .join(Group, Group.id == Membership.group_id)
-        .where(Group.name.in_(names), Membership.organisation_id.in_(orgs))
-        .distinct()
-        .order_by(User.id)
-    ).all()
-    return [Recipient(r.id, r.email, bool(r.mail_digest), r.username) for r in rows if r.email]
-
-
-def queue_mail(
-    session: sa.orm.Session,
-    recipients: Sequence[Recipient],
-    content: MailContent,
-    *,
-    now: datetime,
-    kind: str = "notification",
-    dedupe_key: str | None = None,
-    instance_id: str | None = None,
-    task_id: str | None = None,
-    digest_allowed: bool = False,
-) -> int:
-    """Queue one mail per recipient; with ``dedupe_key`` a recipient already queued for it is skipped.
-
-    Returns the number of rows inserted. Runs in the caller's transaction.
-    """
-    inserted = 0
-    conn = session.connection()
-    for recipient in recipients:
-        row = {
-            "to_address": recipient.address,
-            "to_user_id": recipient.user_id,
-            "subject": content.subject[:300],
-            "text_body": content.text,
-            "html_body": content.html,
-            "status": "digest" if digest_allowed and recipient.digest else "queued",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-            "kind": kind,
-            "instance_id": instance_id,
-            "task_id": task_id,
-            "dedupe_key": f"{dedupe_key}:{recipient.user_id or recipient.address}"[:200] if dedupe_key else None,
-        }
-        # RETURNING, not rowcount: drivers disagree on the rowcount of an insert that returns the key
-        stmt = _insert_ignoring_duplicates(conn.dialect.name).returning(MAILS.c.id)
-        inserted += len(conn.execute(stmt, row).all())
-    return inserted
-
-
-def _insert_ignoring_duplicates(dialect: str) -> Any:
-    # a duplicate dedupe key means "already queued": skip it without aborting the transaction
-    if dialect == "postgresql":
-        return pg_insert(MAILS).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    if dialect == "sqlite":
-        return sqlite_insert(MAILS).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return sa.insert(MAILS)
-
-
-def case_facts(session: sa.orm.Session, instance_id: str) -> tuple[str, str | None]:
-    """The process name and business key of a case, for mail texts."""
-    row = session.execute(
-        sa.select(ProcessDefinition.name, ProcessInstance.business_key)
-        .join(ProcessInstance, ProcessInstance.definition_id == ProcessDefinition.id)
-        .where(ProcessInstance.id == instance_id)
-    ).first()
-    return (row.name, row.business_key) if row else ("", None)
 
 
 # --- the service -------------------------------------------------------------------------
@@ -574,27 +431,3 @@ class OutboxService:
     def _require_admin(actor: Actor) -> None:
         if not actor.is_admin:
             raise Forbidden("Nur Administratoren sehen den Postausgang.")
-
-
-def build_mail_helpers() -> dict[str, Any]:
-    """Script helpers for mail: ``notify_group(groups, subject, text)`` (members in the case's parties)."""
-    from casework.context import current_case
-
-    def notify_group(groups: Any, subject: Any, text: Any) -> None:
-        """Queue a notification to every member of the group(s) in the case's organisations."""
-        names = [groups] if isinstance(groups, str) else groups
-        if not isinstance(names, (list, tuple)) or not names or not all(
-            isinstance(n, str) and n.strip() for n in names
-        ):
-            raise ValueError(f"notify_group: groups must be a group name or a non-empty list of them, got {groups!r}")
-        if not isinstance(subject, str) or not subject.strip():
-            raise ValueError("notify_group: subject must be a non-empty text")
-        if not isinstance(text, str):
-            raise ValueError("notify_group: text must be a text")
-        case = current_case()
-        if case is not None:  # outside an engine call (a dry run) nothing is sent
-            case.effects.append(
-                {"type": "notify_group", "groups": [n.strip() for n in names], "subject": subject, "text": text}
-            )
-
-    return {"notify_group": notify_group}

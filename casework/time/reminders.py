@@ -32,10 +32,9 @@ from casework.cases.history import PendingEvent, chain, write_events
 from casework.clock import LEGAL_TZ, Clock
 from casework.dates import working_days_later
 from casework.errors import Conflict
-from casework.mail.outbox import (
+from casework.mail.compose import (
     MAILS,
     MailContent,
-    OutboxService,
     Recipient,
     case_facts,
     german_date,
@@ -45,6 +44,7 @@ from casework.mail.outbox import (
     text_mail,
     users_by_name,
 )
+from casework.mail.outbox import OutboxService
 from casework.unit_of_work import after_commit, unit_of_work
 from models import Group, HumanTask, ProcessInstance, Timer, User
 

@@ -15,7 +15,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from casework import Casework
 from casework.errors import Forbidden, ValidationFailed
-from casework.mail.outbox import MailContent, OutboxService, Recipient, queue_mail
+from casework.mail.compose import MailContent, Recipient, queue_mail
+from casework.mail.outbox import OutboxService
 from casework.unit_of_work import unit_of_work
 from models import OutboxMail, db
 from tests.factories import only_task, start_termination

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from casework import Casework
-from casework.mail.outbox import MailContent, Recipient, queue_mail
+from casework.mail.compose import MailContent, Recipient, queue_mail
 from casework.records import Actor
 from casework.unit_of_work import unit_of_work
 from models import OutboxMail, User, db
