@@ -11,84 +11,27 @@ modules. Independent of governance, time and mail.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
-from lxml import etree
 from sqlalchemy.exc import IntegrityError
 
 from casework.cases.repository import DEPLOYER_GROUPS, RepositoryService
 from casework.clock import Clock
-from casework.engine.lint import PROCESS_ID, designer_hints
-from casework.engine.xmlsafe import MAX_FILE_BYTES, NSMAP, UnsafeXml, parse_xml
+from casework.engine.xmlsafe import NSMAP
 from casework.errors import Conflict, Forbidden, NotFound, Problem, ValidationFailed
-from casework.records import Actor, DefinitionInfo
+from casework.records import Actor
 from casework.unit_of_work import unit_of_work
 from models import ProcessDefinition, ProcessDraft, ProcessInstance
 
 from .diff import DiagramDiff, DiffEntry, diagram_diff
+from .files import PROCESS_KEY, check_file, check_name, decode, hints, key_message, kind, parse
+from .records import Deployed, DraftInfo, ProcessSource, ProcessSummary, VersionInfo
 from .template import template_xml
 
 # cases that have not ended: they keep running on the version they started with
 OPEN_STATUSES = ("running", "error")
-# the same rule as the API's deploy (casework.engine.lint): what one accepts, the other does too
-PROCESS_KEY = PROCESS_ID
-FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,250}\.(bpmn|dmn)$")
-
-
-@dataclass(frozen=True)
-class DraftInfo:
-    process_key: str
-    file_name: str
-    based_on_version: int | None
-    updated_by: str
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class ProcessSource:
-    """One file of a process as the designer opens it: a draft, or a deployed version's file."""
-
-    process_key: str
-    file_name: str
-    xml: str
-    kind: str  # "bpmn" | "dmn"
-    version: int | None  # the deployed version shown, or the draft's base
-    is_draft: bool
-    latest_version: int | None
-    files: tuple[str, ...]  # the other files of the version, e.g. its DMN tables
-    draft: DraftInfo | None = None
-
-
-@dataclass(frozen=True)
-class ProcessSummary:
-    key: str
-    name: str
-    latest_version: int | None
-    deployed_at: datetime | None
-    deployed_by: str | None
-    versions: int
-    open_cases: int
-    drafts: tuple[DraftInfo, ...]
-
-
-@dataclass(frozen=True)
-class VersionInfo:
-    version: int
-    name: str
-    deployed_at: datetime
-    deployed_by: str | None
-    open_cases: int
-    files: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Deployed:
-    definitions: list[tuple[DefinitionInfo, bool]]
-    warnings: list[Problem]
 
 
 class DesignerService:
@@ -108,34 +51,7 @@ class DesignerService:
         """
         _require_designer(actor)
         with unit_of_work(write=False) as session:
-            stats = {
-                row.key: row
-                for row in session.execute(
-                    sa.select(
-                        ProcessDefinition.key,
-                        sa.func.max(ProcessDefinition.version).label("latest"),
-                        sa.func.count(ProcessDefinition.id).label("versions"),
-                    ).group_by(ProcessDefinition.key)
-                )
-            }
-            latest = {
-                d.key: d
-                for d in session.scalars(
-                    sa.select(ProcessDefinition).where(
-                        sa.tuple_(ProcessDefinition.key, ProcessDefinition.version).in_(
-                            [(k, s.latest) for k, s in stats.items()]
-                        )
-                    )
-                )
-            } if stats else {}
-            open_cases: dict[str, int] = {
-                row.process_key: row.n
-                for row in session.execute(
-                    sa.select(ProcessInstance.process_key, sa.func.count(ProcessInstance.id).label("n"))
-                    .where(ProcessInstance.status.in_(OPEN_STATUSES))
-                    .group_by(ProcessInstance.process_key)
-                )
-            }
+            stats, latest, open_cases = _process_stats(session)
             drafts: dict[str, list[DraftInfo]] = {}
             for draft in session.scalars(sa.select(ProcessDraft).order_by(ProcessDraft.file_name)):
                 drafts.setdefault(draft.process_key, []).append(_draft_info(draft))
@@ -211,14 +127,14 @@ class DesignerService:
                 ).first()
             if draft is not None:
                 return ProcessSource(
-                    key, draft.file_name, draft.content, _kind(draft.file_name), draft.based_on_version, True,
+                    key, draft.file_name, draft.content, kind(draft.file_name), draft.based_on_version, True,
                     latest.version if latest else None, tuple(sorted({*files, draft.file_name})),
                     _draft_info(draft),
                 )
             if row is None or name not in row.files:
                 raise NotFound(f"Datei '{name or key}' gibt es in Prozess '{key}' nicht.")
             return ProcessSource(
-                key, name, row.files[name], _kind(name), row.version, False,
+                key, name, row.files[name], kind(name), row.version, False,
                 latest.version if latest else None, files,
             )
 
@@ -242,7 +158,7 @@ class DesignerService:
             Conflict: the draft was saved by someone else since it was loaded.
         """
         _require_designer(actor)
-        _check_file(key, file_name, content)
+        check_file(key, file_name, content)
         with unit_of_work() as session:
             draft = _find_draft(session, key, file_name)
             current = draft.updated_at.isoformat() if draft is not None else ""
@@ -298,7 +214,7 @@ class DesignerService:
         _require_designer(actor)
         errors = {}
         if not PROCESS_KEY.match(key):
-            errors["key"] = _key_message(key)
+            errors["key"] = key_message(key)
         if not name.strip() or len(name) > 300:
             errors["name"] = "Bitte einen Namen angeben (höchstens 300 Zeichen)."
         if errors:
@@ -320,9 +236,9 @@ class DesignerService:
                 without a deployed process.
         """
         _require_designer(actor)
-        text = _decode(content)
-        if _kind(file_name) == "bpmn":
-            root = _parse(content, "file")
+        text = decode(content)
+        if kind(file_name) == "bpmn":
+            root = parse(content, "file")
             processes = [p.get("id") for p in root.xpath("./bpmn:process", namespaces=NSMAP) if p.get("id")]
             if not processes:
                 raise ValidationFailed("Die Datei enthält keinen Prozess.", {"file": "Kein bpmn:process gefunden."})
@@ -348,11 +264,11 @@ class DesignerService:
             Forbidden: not a designer.  ValidationFailed: bad file name or empty content.
         """
         _require_designer(actor)
-        _check_name(key, file_name, content)
+        check_name(key, file_name, content)
         data = content.encode("utf-8")
         with unit_of_work(write=False) as session:
             files = self._deployment_files(session, key, file_name, data)
-        return self.repository.check(files) + _hints(file_name, data)
+        return self.repository.check(files) + hints(file_name, data)
 
     def deploy(self, key: str, file_name: str, content: str, *, actor: Actor) -> Deployed:
         """Deploy the edited file (a DMN file together with the process's BPMN, so the process gets a
@@ -363,7 +279,7 @@ class DesignerService:
             DefinitionInvalid: any error; nothing is deployed.  Conflict: a concurrent deployment.
         """
         _require_designer(actor)
-        _check_name(key, file_name, content)
+        check_name(key, file_name, content)
         data = content.encode("utf-8")
         with unit_of_work(write=False) as session:
             files = self._deployment_files(session, key, file_name, data)
@@ -373,13 +289,13 @@ class DesignerService:
             if draft is not None:
                 session.delete(draft)
         warnings = [Problem(**w) for info, created in results if created for w in info.warnings]
-        return Deployed(results, warnings + _hints(file_name, data))
+        return Deployed(results, warnings + hints(file_name, data))
 
     def _deployment_files(
         self, session: sa.orm.Session, key: str, file_name: str, data: bytes
     ) -> dict[str, bytes]:
         files = {file_name: data}
-        if _kind(file_name) == "dmn" and _deployed(session, key):
+        if kind(file_name) == "dmn" and _deployed(session, key):
             row = self.repository.find_row(session, key, None)
             files.setdefault(row.bpmn_file, row.files[row.bpmn_file].encode("utf-8"))
         return files
@@ -452,6 +368,39 @@ class DesignerService:
 # --- helpers -----------------------------------------------------------------------------
 
 
+def _process_stats(session: sa.orm.Session) -> tuple[dict[str, Any], dict[str, ProcessDefinition], dict[str, int]]:
+    """Per process key: (latest version, number of versions), the latest definition, open cases."""
+    stats = {
+        row.key: row
+        for row in session.execute(
+            sa.select(
+                ProcessDefinition.key,
+                sa.func.max(ProcessDefinition.version).label("latest"),
+                sa.func.count(ProcessDefinition.id).label("versions"),
+            ).group_by(ProcessDefinition.key)
+        )
+    }
+    latest = {
+        d.key: d
+        for d in session.scalars(
+            sa.select(ProcessDefinition).where(
+                sa.tuple_(ProcessDefinition.key, ProcessDefinition.version).in_(
+                    [(k, s.latest) for k, s in stats.items()]
+                )
+            )
+        )
+    } if stats else {}
+    open_cases: dict[str, int] = {
+        row.process_key: row.n
+        for row in session.execute(
+            sa.select(ProcessInstance.process_key, sa.func.count(ProcessInstance.id).label("n"))
+            .where(ProcessInstance.status.in_(OPEN_STATUSES))
+            .group_by(ProcessInstance.process_key)
+        )
+    }
+    return stats, latest, open_cases
+
+
 def _require_designer(actor: Actor) -> None:
     if not (actor.is_admin or actor.in_group(*DEPLOYER_GROUPS)):
         raise Forbidden("Nur Prozessdesigner dürfen Prozesse gestalten.")
@@ -471,57 +420,6 @@ def _find_draft(session: sa.orm.Session, key: str, file_name: str | None) -> Pro
 
 def _draft_info(draft: ProcessDraft) -> DraftInfo:
     return DraftInfo(draft.process_key, draft.file_name, draft.based_on_version, draft.updated_by, draft.updated_at)
-
-
-def _kind(file_name: str) -> str:
-    return "dmn" if file_name.lower().endswith(".dmn") else "bpmn"
-
-
-def _key_message(key: str) -> str:
-    return (f"Der Prozessschlüssel '{key}' ist ungültig: ein Buchstabe oder _ zuerst, dann Buchstaben, "
-            "Ziffern, _, - oder . (ASCII, höchstens 120 Zeichen).")
-
-
-def _check_name(key: str, file_name: str, content: str) -> None:
-    errors = {}
-    if not PROCESS_KEY.match(key or ""):
-        errors["key"] = _key_message(key or "")
-    if not FILE_NAME.match(file_name or ""):
-        errors["file_name"] = "Nur Dateinamen auf .bpmn oder .dmn aus Buchstaben, Ziffern, _, - und . sind erlaubt."
-    if not (content or "").strip():
-        errors["xml"] = "Die Datei ist leer."
-    elif len(content.encode("utf-8")) > MAX_FILE_BYTES:
-        errors["xml"] = f"Die Datei ist größer als {MAX_FILE_BYTES} Bytes."
-    if errors:
-        raise ValidationFailed("Die Datei kann so nicht verwendet werden.", errors)
-
-
-def _check_file(key: str, file_name: str, content: str) -> None:
-    _check_name(key, file_name, content)
-    _parse(content.encode("utf-8"), "xml")
-
-
-def _parse(content: bytes, field: str) -> etree._Element:
-    try:
-        return parse_xml(content)
-    except UnsafeXml as exc:
-        raise ValidationFailed("Die Datei ist kein lesbares XML.", {field: str(exc)}) from None
-
-
-def _decode(content: bytes) -> str:
-    try:
-        return content.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValidationFailed("Die Datei ist nicht UTF-8-kodiert.", {"file": "Bitte als UTF-8 speichern."}) from None
-
-
-def _hints(file_name: str, data: bytes) -> list[Problem]:
-    if _kind(file_name) != "bpmn":
-        return []
-    try:
-        return designer_hints(parse_xml(data), file_name)
-    except UnsafeXml:
-        return []  # the deploy check has reported it already
 
 
 __all__ = [
