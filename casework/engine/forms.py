@@ -89,18 +89,7 @@ def _read_field(
     attrs: dict[str, Any] = {}
     for constraint in xml.xpath("./camunda:validation/camunda:constraint", namespaces=NSMAP):
         _read_constraint(constraint, ftype, attrs, problem)
-    help_text = None
-    for prop in xml.xpath("./camunda:properties/camunda:property", namespaces=NSMAP):
-        # Camunda's modeler writes id= on form field properties; the brief's convention is name=.
-        key = prop.get("name") or prop.get("id")
-        if key == "help":
-            help_text = prop.get("value")
-        elif key == "invalid_message":
-            attrs["invalid_message"] = prop.get("value")
-        elif key == "confidential":
-            attrs["confidential"] = (prop.get("value") or "").strip().lower() == "true"
-        elif key == "format":
-            attrs["format"] = _field_format(ftype, (prop.get("value") or "").strip(), problem)
+    help_text = _read_properties(xml, ftype, attrs, problem)
     field = FormField(
         name=name,
         type=ftype,
@@ -247,6 +236,25 @@ def _coerce_date(value: Any) -> str:
         raise ValueError(_invalid_date(text)) from None
 
 
+def _read_properties(
+    xml: etree._Element, ftype: str, attrs: dict[str, Any], problem: Callable[[str], None]
+) -> str | None:
+    """The field's ``help`` text; ``invalid_message``, ``confidential`` and ``format`` go into ``attrs``."""
+    help_text = None
+    for prop in xml.xpath("./camunda:properties/camunda:property", namespaces=NSMAP):
+        # Camunda's modeler writes id= on form field properties; the brief's convention is name=.
+        key = prop.get("name") or prop.get("id")
+        if key == "help":
+            help_text = prop.get("value")
+        elif key == "invalid_message":
+            attrs["invalid_message"] = prop.get("value")
+        elif key == "confidential":
+            attrs["confidential"] = (prop.get("value") or "").strip().lower() == "true"
+        elif key == "format":
+            attrs["format"] = _field_format(ftype, (prop.get("value") or "").strip(), problem)
+    return help_text
+
+
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -272,18 +280,7 @@ def validate_form(
     by_name = {f.name: f for f in form.fields}
     groups = _object_groups(form)
     raw, errors, dotted = _expand_objects(raw, groups, by_name)
-    clean: dict[str, Any] = {}
-    for name, value in raw.items():
-        field = by_name.get(name)
-        if field is None:
-            errors[name] = "Unbekanntes Feld."
-        elif field.readonly or _missing(value):
-            continue
-        else:
-            try:
-                clean[name] = coerce(field, value)
-            except ValueError as exc:
-                errors[name] = str(exc)
+    clean = _coerce_given(raw, by_name, errors)
     for field in form.fields:
         if field.name in errors or field.readonly:
             continue
@@ -303,6 +300,23 @@ def validate_form(
     if errors:
         raise ValidationFailed("Die Eingaben sind ungültig.", fields=_object_error_names(errors, dotted))
     return _nest_objects(clean, groups)
+
+
+def _coerce_given(raw: Mapping[str, Any], by_name: Mapping[str, FormField], errors: dict[str, str]) -> dict[str, Any]:
+    """The submitted values coerced to their fields' types; unknown fields and bad values go to ``errors``."""
+    clean: dict[str, Any] = {}
+    for name, value in raw.items():
+        field = by_name.get(name)
+        if field is None:
+            errors[name] = "Unbekanntes Feld."
+        elif field.readonly or _missing(value):
+            continue
+        else:
+            try:
+                clean[name] = coerce(field, value)
+            except ValueError as exc:
+                errors[name] = str(exc)
+    return clean
 
 
 # A field id "instruction_a__issuer" is the key "issuer" of the object variable "instruction_a":

@@ -294,27 +294,7 @@ def parse_deployment(
     Raises:
         DefinitionInvalid: listing every problem found (errors and warnings).
     """
-    problems: list[Problem] = []
-    docs: list[_Document] = []
-    files = dict(files)
-    for file, content in list(files.items()):
-        found: list[Problem] = []
-        try:
-            files[file] = as_utf8(content)
-            doc = _load(file, files[file], found)
-        except UnsafeXml as exc:
-            problems.append(Problem(file, None, str(exc)))
-            continue
-        found.extend(chain_problems(doc.root, file) if doc.kind == "bpmn" else [])
-        problems.extend(found)
-        if doc.kind == "bpmn":
-            problems.extend(_not_repeated(lint_bpmn(doc.root, file, property_checks or {}), found))
-        else:
-            problems.extend(lint_dmn(doc.root, file))
-        # SpiffWorkflow's parser may fail in obscure ways on schema-invalid XML, and recurses too
-        # deep on an overlong chain (both are among ``found``)
-        if not any(p.severity == "error" for p in found):
-            docs.append(doc)
+    files, docs, problems = _load_checked(files, property_checks or {})
     context = _existing_documents(existing or {}, files, docs)
     parser = FallwerkParser()
     spiff: list[Problem] = []
@@ -345,6 +325,35 @@ def _not_repeated(lint: list[Problem], adapted: list[Problem]) -> list[Problem]:
     """Lint's problems without those about an expression the translation already refused."""
     refused = {(p.element_id, p.message.split(":", 1)[0]) for p in adapted if p.severity == "error"}
     return [p for p in lint if (p.element_id, p.message.split(":", 1)[0]) not in refused]
+
+
+def _load_checked(
+    files: dict[str, bytes], property_checks: Mapping[str, PropertyCheck]
+) -> tuple[dict[str, bytes], list[_Document], list[Problem]]:
+    """Each uploaded file loaded safely (as UTF-8, its expressions translated, checked against the XSD
+    and the chain limit) and linted: the files as UTF-8, the documents without errors, the problems."""
+    problems: list[Problem] = []
+    docs: list[_Document] = []
+    files = dict(files)
+    for file, content in list(files.items()):
+        found: list[Problem] = []
+        try:
+            files[file] = as_utf8(content)
+            doc = _load(file, files[file], found)
+        except UnsafeXml as exc:
+            problems.append(Problem(file, None, str(exc)))
+            continue
+        found.extend(chain_problems(doc.root, file) if doc.kind == "bpmn" else [])
+        problems.extend(found)
+        if doc.kind == "bpmn":
+            problems.extend(_not_repeated(lint_bpmn(doc.root, file, property_checks), found))
+        else:
+            problems.extend(lint_dmn(doc.root, file))
+        # SpiffWorkflow's parser may fail in obscure ways on schema-invalid XML, and recurses too
+        # deep on an overlong chain (both are among ``found``)
+        if not any(p.severity == "error" for p in found):
+            docs.append(doc)
+    return files, docs, problems
 
 
 def _existing_documents(
