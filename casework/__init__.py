@@ -17,7 +17,9 @@ in pyproject.toml, docs/architecture.md):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from casework.casefile.absence import AbsenceService
 from casework.casefile.documents import DEFAULT_MAX_BYTES, DocumentService
@@ -68,17 +70,11 @@ class Casework:
         document_max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self.clock = clock or Clock()
-        helpers = build_helpers(self.clock)
-        helpers.update(build_governance_helpers(self.clock))
-        helpers.update(build_mail_helpers())
-        helpers.update(build_party_helpers())  # involve(): further organisations join a case
         # the calculator and the legal parameters: deadline(), notified_on(), legal_parameter()
         self.legal = LegalParameterService()
         self.deadlines = DeadlineService(self.legal)
         self.holidays = HolidayService()
-        helpers.update(self.deadlines.script_helpers())
-        helpers.update(self.legal.script_helpers())
-        self.engine = Engine(helpers, self.clock, limits)
+        self.engine = Engine(self._script_helpers(), self.clock, limits)
         self.access = AccessService()
         self.access.today = self.clock.today
         # sessions run on wall-clock time: moving the business clock (tests, timers) must not end them
@@ -95,33 +91,48 @@ class Casework:
         self.runtime = RuntimeService(self.repository, self.engine, self.access, self.history, self.clock)
         self.tasks = TaskService(self.runtime, self.access, self.clock)
         self.designer = DesignerService(self.repository, self.clock)
-        # the case file (issue 14): notes, documents, absences, withdrawal
+        self._case_file(document_storage or FilesystemStorage(Path("instance") / "documents"), document_max_bytes)
+        self.management = ManagementService(self.clock, lease_seconds=timer_lease_seconds)
+        self.monitoring = MonitoringService(self.clock)
+        self.committees = CommitteeService(self.clock)
+        self.outbox = OutboxService(self.clock)
+        self.reminders = ReminderService(self.clock, self.runtime, self.outbox)
+        # no case hangs silently: running cases that cannot move become incidents (issue 16)
+        self.stuck_cases = StuckCaseCheck(self.runtime, self.clock)
+        self._wire_steps_and_scheduler()
+
+    def _case_file(self, storage: DocumentStorage, max_bytes: int) -> None:
+        """The case file (issue 14): notes, documents, withdrawal, absences with substitutes, reassignment."""
         self.notes = NoteService(self.runtime, self.access, self.clock)
-        self.documents = DocumentService(
-            self.runtime, self.access, self.clock,
-            document_storage or FilesystemStorage(Path("instance") / "documents"), document_max_bytes,
-        )
+        self.documents = DocumentService(self.runtime, self.access, self.clock, storage, max_bytes)
         self.withdrawal = WithdrawalService(self.runtime, self.access, self.clock)
         self.absences = AbsenceService(self.clock)
         self.reassign = ReassignService(self.access)
-        self.management = ManagementService(self.clock, lease_seconds=timer_lease_seconds)
-        self.monitoring = MonitoringService(self.clock)
+
+    def _script_helpers(self) -> dict[str, Callable[..., Any]]:
+        """The functions BPMN scripts may call, from every room (a later name wins)."""
+        helpers = build_helpers(self.clock)
+        helpers.update(build_governance_helpers(self.clock))
+        helpers.update(build_mail_helpers())
+        helpers.update(build_party_helpers())  # involve(): further organisations join a case
+        helpers.update(self.deadlines.script_helpers())
+        helpers.update(self.legal.script_helpers())
+        return helpers
+
+    def _wire_steps_and_scheduler(self) -> None:
+        """What reacts to every step (listeners, in the step's transaction) and what the scheduler runs."""
         # BPMN timers and message waits become rows after every step; the scheduler fires the rows
         self.runtime.step_listeners.append(TimerSync(self.engine))
         self.management.register_timer_handler(BPMN_TIMER, BpmnTimers(self.runtime).fire)
-        self.committees = CommitteeService(self.clock)
         # mail: notify effects are queued in the step's transaction, delivered by a scheduler job
-        self.outbox = OutboxService(self.clock)
+        # a scheduler that stops lets the delivery of mails stop between two of them
         self.outbox.stopping = self.management.stopping
         self.runtime.step_listeners.append(self.outbox.on_step)
         # reminders/escalations: timer rows written as tasks with a due date open, fired by the scheduler
-        self.reminders = ReminderService(self.clock, self.runtime, self.outbox)
         self.runtime.step_listeners.append(self.reminders.on_step)
         for kind in REMINDER_KINDS:
             self.management.register_timer_handler(kind, self.reminders.fire)
         self.management.jobs.extend([self.reminders.send_digests, self.outbox.deliver_due, self.outbox.purge_sent])
-        # no case hangs silently: running cases that cannot move become incidents (issue 16)
-        self.stuck_cases = StuckCaseCheck(self.runtime, self.clock)
         self.management.jobs.append(self.stuck_cases)
         self.management.jobs.append(self.sessions.purge)
 
