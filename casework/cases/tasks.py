@@ -80,17 +80,7 @@ class TaskService:
             raise ValidationFailed("Unbekannter Bereich.", {"scope": f"Erlaubt: {', '.join(SCOPES)}"})
         page, per_page = page_window(page, per_page)
         t = HumanTask
-        mine = sa.and_(t.assignee_id == actor.user_id, t.state == "open")
-        standing_in = self.access.stand_in_tasks(actor)
-        if standing_in is not None:  # tasks assigned to a colleague the actor stands in for
-            mine = sa.or_(mine, standing_in)
-        offered = sa.and_(
-            t.id.in_(sa.select(TaskCandidate.task_id).where(self.access.candidate_clause(actor))),
-            t.assignee_id.is_(None),
-            t.state == "open",
-        )
-        where = {"mine": mine, "candidate": offered, "all": sa.or_(mine, offered)}[scope]
-        conditions = [where]
+        conditions = [self._scope_clause(actor, scope)]
         if process_key:
             conditions.append(t.process_key == process_key)
         if process_instance_id:
@@ -111,6 +101,21 @@ class TaskService:
             if actor.stands_in_for:
                 items = self._mark_stand_ins(session, actor, rows, items)
         return Page(items=items, total=total, page=page, per_page=per_page)
+
+    def _scope_clause(self, actor: Actor, scope: str) -> Any:
+        """Open tasks the actor holds ("mine", also for a colleague they stand in for), is offered
+        ("candidate") or either ("all")."""
+        t = HumanTask
+        mine = sa.and_(t.assignee_id == actor.user_id, t.state == "open")
+        standing_in = self.access.stand_in_tasks(actor)
+        if standing_in is not None:  # tasks assigned to a colleague the actor stands in for
+            mine = sa.or_(mine, standing_in)
+        offered = sa.and_(
+            t.id.in_(sa.select(TaskCandidate.task_id).where(self.access.candidate_clause(actor))),
+            t.assignee_id.is_(None),
+            t.state == "open",
+        )
+        return {"mine": mine, "candidate": offered, "all": sa.or_(mine, offered)}[scope]
 
     def _mark_stand_ins(self, session: sa.orm.Session, actor: Actor, rows: Any,
                         items: tuple[TaskInfo, ...]) -> tuple[TaskInfo, ...]:
