@@ -13,6 +13,7 @@ from casework.cases.history import PendingEvent, chain, write_events
 from casework.cases.rows import assignee_names, page_window, task_info
 from casework.cases.runtime import RuntimeService
 from casework.cases.stepping import PreparedStep, Written, run_step
+from casework.cases.submission import check_documents, recordable
 from casework.cases.visibility import redact_ballots
 from casework.clock import Clock
 from casework.context import running_case
@@ -21,7 +22,7 @@ from casework.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from casework.presentation import merge_facts
 from casework.records import Actor, Page, TaskInfo
 from casework.unit_of_work import after_commit, unit_of_work
-from models import CaseDocument, HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate, User
+from models import HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate, User
 
 SCOPES = ("mine", "candidate", "all")
 _SELECT_TASK = (
@@ -324,12 +325,12 @@ class TaskService:
             data = {**{k: v for k, v in shown.items() if k not in data}, **data}
             clean = validate_form(meta.form, data, context=task.data or {},
                                   evaluate=self.runtime.engine.evaluate)
-            _check_documents(session, task.instance_id, meta.form, clean)
+            check_documents(session, task.instance_id, meta.form, clean)
         before = self.runtime.stored_workflow(loaded)
         with running_case(session, loaded.id, loaded.organisation_id, loaded.parties) as effects:
             self.runtime.engine.complete(loaded.workflow, task_id, clean)
         events.append(PendingEvent(now, actor.username, "task_completed", task.id,
-                                   task.bpmn_id, task.title, {**_recordable(meta, clean), **on_behalf}))
+                                   task.bpmn_id, task.title, {**recordable(meta, clean), **on_behalf}))
         loaded.events.extend(events)
         return PreparedStep(loaded, effects, before=before, persist_options={"completed": {task_id: actor.user_id}})
 
@@ -477,33 +478,6 @@ def _progress(session: sa.orm.Session, task: Any) -> tuple[int, int] | None:
     if len(states) < 2:
         return None
     return sum(state == "completed" for state in states), len(states)
-
-
-def _check_documents(session: sa.orm.Session, instance_id: str, form: Any, clean: dict[str, Any]) -> None:
-    """A ``file`` field names a document of this case, never another case's.
-
-    Raises:
-        ValidationFailed: naming each field whose document is not one of the case's.
-    """
-    wanted = {f.name: clean[f.name] for f in form.fields if f.type == "file" and clean.get(f.name)}
-    if not wanted:
-        return
-    found = set(session.scalars(sa.select(CaseDocument.id).where(
-        CaseDocument.instance_id == instance_id, CaseDocument.id.in_(sorted(set(wanted.values()))))))
-    wrong = {name: "Kein Dokument dieses Falls." for name, doc in wanted.items() if doc not in found}
-    if wrong:
-        raise ValidationFailed("Die Eingaben sind ungültig.", wrong)
-
-
-def _recordable(meta: Any, clean: dict[str, Any]) -> dict[str, Any]:
-    """The submitted values the history may show: a confidential field (a secret ballot) is named
-    as given, its value left out; the process reveals the collected ballots once the vote closes."""
-    secret = {f.name for f in meta.form.fields if f.confidential} if meta is not None else set()
-    if not secret & set(clean):
-        return clean
-    shown: dict[str, Any] = {k: v for k, v in clean.items() if k not in secret}
-    shown["confidential"] = sorted(secret & set(clean))
-    return shown
 
 
 def _event(task: Any, now: datetime, actor: Actor, action: str, data: dict[str, Any] | None = None) -> PendingEvent:
