@@ -34,6 +34,7 @@ from casework.cases.incidents import StuckCaseCheck
 from casework.cases.parties import build_party_helpers
 from casework.cases.repository import RepositoryService, SpecCache
 from casework.cases.runtime import RuntimeService
+from casework.cases.search import CaseIndex, SearchService
 from casework.cases.sessions import SessionPolicy, SessionService
 from casework.cases.tasks import TaskService
 from casework.clock import Clock
@@ -123,6 +124,9 @@ class Casework:
         """What reacts to every step (listeners, in the step's transaction) and what the scheduler runs."""
         # BPMN timers and message waits become rows after every step; the scheduler fires the rows
         self.runtime.step_listeners.append(TimerSync(self.engine))
+        # the searchable text of a case follows its facts (full-text search)
+        self.runtime.step_listeners.append(CaseIndex())
+        self.search = SearchService(self.repository)
         self.management.register_timer_handler(BPMN_TIMER, BpmnTimers(self.runtime).fire)
         # mail: notify effects are queued in the step's transaction, delivered by a scheduler job
         # a scheduler that stops lets the delivery of mails stop between two of them

@@ -14,6 +14,7 @@ from models.instance import CaseParty, ProcessInstance
 from models.legal import LegalParameter
 from models.organisation import Organisation, OrganisationLink
 from models.outbox import OutboxMail
+from models.search import CaseSearch
 from models.task import HumanTask, TaskCandidate
 from models.timer import MessageSubscription, Timer
 from models.user import Group, Membership, User
@@ -26,6 +27,7 @@ __all__ = [
     "Body",
     "BodyMember",
     "CaseParty",
+    "CaseSearch",
     "ExternalTask",
     "Group",
     "HistoryEvent",

@@ -1,4 +1,5 @@
-"""Command line: `flask --app app setup [--demo]`, `workflows deploy|list|export`, `users deactivate|activate`."""
+"""Command line: `flask --app app setup [--demo]`, `workflows deploy|list|export`, `users deactivate|activate`,
+`search reindex`."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(setup_command)
     app.cli.add_command(workflows)
     app.cli.add_command(users)
+    app.cli.add_command(search)
 
 
 @click.command("setup")
@@ -63,6 +65,17 @@ def activate_command(username: str) -> None:
     except NotFound as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"{username} ist wieder aktiv.")
+
+
+@click.group("search", cls=AppGroup)
+def search() -> None:
+    """Full-text case search."""
+
+
+@search.command("reindex")
+def reindex_command() -> None:
+    """Rebuild the searchable text of every case (after an upgrade or a changed presentation)."""
+    click.echo(f"{services().search.reindex()} Fälle neu indexiert.")
 
 
 @click.group("workflows")

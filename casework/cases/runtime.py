@@ -16,6 +16,7 @@ from casework.cases.history import HistoryService, PendingEvent
 from casework.cases.messages import correlate_message
 from casework.cases.repository import RepositoryService
 from casework.cases.rows import MAX_PER_PAGE, assignee_names, instance_info, page_window, task_info
+from casework.cases.search import matching_instances, query_terms
 from casework.cases.stepping import PreparedStep, Written, run_step
 from casework.cases.steps import LoadedInstance, StepListener
 from casework.cases.store import LOAD_INSTANCE, CaseStore
@@ -313,14 +314,20 @@ class RuntimeService:
         process_key: str | None = None,
         status: str | None = None,
         business_key: str | None = None,
+        q: str | None = None,
         page: int = 1,
         per_page: int = 50,
     ) -> Page[InstanceInfo]:
-        """Cases the actor may see, newest first."""
+        """Cases the actor may see, newest first; ``q`` searches their text (casework.cases.search)."""
         page, per_page = page_window(page, per_page)
         conditions: list[Any] = []
+        terms = query_terms(q)
         if not actor.is_admin:
-            conditions.append(ProcessInstance.id.in_(self.access.visible_instance_ids(actor)))
+            # a search narrows the cases first, so each found case is tested against the rule; a plain
+            # list reads the visible cases as a union of index lookups instead
+            visible = self.access.instance_visible_clause(actor) if terms else (
+                ProcessInstance.id.in_(self.access.visible_instance_ids(actor)))
+            conditions.append(visible)
         if process_key:
             conditions.append(ProcessInstance.process_key == process_key)
         if status:
@@ -328,6 +335,9 @@ class RuntimeService:
         if business_key:
             conditions.append(ProcessInstance.business_key == business_key)
         with unit_of_work(write=False) as session:
+            if terms:
+                found = matching_instances(session.get_bind().dialect.name, terms)
+                conditions.append(ProcessInstance.id.in_(found))
             total = session.scalar(
                 sa.select(sa.func.count()).select_from(ProcessInstance).where(*conditions)
             ) or 0

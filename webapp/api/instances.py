@@ -39,6 +39,12 @@ class InstanceQuery(Paging):
     process_key: str | None = Field(None, description="filter")
     status: InstanceStatus | None = Field(None, description="filter")
     business_key: str | None = Field(None, description="filter")
+    q: str | None = Field(
+        None, max_length=500,
+        description="full-text search in what the caller may see: Aktenzeichen, process name and the case's "
+        "labelled facts; case-insensitive, parts of words, umlauts and ß folded (Muller finds Müller); "
+        "every word must match",
+    )
 
 
 class HistoryQuery(Paging):
@@ -95,6 +101,7 @@ def list_instances(query: InstanceQuery) -> Response:
         process_key=query.process_key,
         status=query.status,
         business_key=query.business_key,
+        q=query.q,
         **query.window(),
     )
     return jsonify(serialise.page(result, serialise.instance_summary))

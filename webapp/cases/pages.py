@@ -86,6 +86,7 @@ class CaseQuery:
     status: str = ""
     business_key: str = ""
     page: int = 1
+    q: str = ""
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> CaseQuery:
@@ -96,6 +97,7 @@ class CaseQuery:
             status if status in STATUSES else "",
             (args.get("business_key") or "").strip()[:200],
             page,
+            (args.get("q") or "").strip()[:500],
         )
 
     def args(self, **changes: Any) -> dict[str, Any]:
@@ -104,13 +106,14 @@ class CaseQuery:
             "status": self.status,
             "business_key": self.business_key,
             "page": self.page,
+            "q": self.q,
             **changes,
         }
         return {k: v for k, v in values.items() if v not in (None, "", 1)}
 
     @property
     def filtered(self) -> bool:
-        return bool(self.process or self.status or self.business_key)
+        return bool(self.process or self.status or self.business_key or self.q)
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,7 @@ def load_cases(actor: Actor, query: CaseQuery, per_page: int) -> CaseListView:
         process_key=query.process or None,
         status=query.status or None,
         business_key=query.business_key or None,
+        q=query.q or None,
         page=query.page,
         per_page=per_page,
     )

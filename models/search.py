@@ -1,0 +1,25 @@
+"""The searchable text of each case (full-text search, issue 13 §3).
+
+One row per case, rewritten in the step's transaction. The database's own engine indexes it: on
+SQLite an FTS5 table with the trigram tokenizer (``case_search_fts``, kept in step by triggers), on
+PostgreSQL a German ``tsvector`` column and a trigram index (both made by the migration).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.db import db
+
+
+class CaseSearch(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "case_search"
+
+    # an integer key, because SQLite's FTS5 external-content table addresses rows by rowid
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    instance_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("process_instances.id", ondelete="CASCADE"), unique=True
+    )
+    # folded text: lower case, umlauts as plain and as spelled-out letters (see casework.cases.search)
+    body: Mapped[str] = mapped_column(sa.Text, default="")
