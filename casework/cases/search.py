@@ -115,13 +115,16 @@ def matching_instances(dialect: str, terms: list[str]) -> Any:
     else:
         words: Any = sa.column("words")
         for term in terms:
-            part: Any = table.c.body.ilike(_contains(term), escape="\\")
+            # a union, not an OR: each half is planned on its own index (an OR made the planner scan)
+            found: Any = sa.select(table.c.instance_id).where(table.c.body.ilike(_contains(term), escape="\\"))
             # the tsquery gets the term's word characters only: its operators never reach the parser
             lexemes = _WORD_PARTS.findall(term)
             if lexemes:
                 prefix = sa.func.to_tsquery("german", " & ".join(f"{lexeme}:*" for lexeme in lexemes))
-                part = sa.or_(words.op("@@")(prefix), part)
-            conditions.append(part)
+                found = sa.union(found, sa.select(table.c.instance_id).where(words.op("@@")(prefix)))
+            conditions.append(found)
+        # every term must match: the intersection of each term's cases
+        return conditions[0] if len(conditions) == 1 else sa.intersect(*conditions)
     return sa.select(table.c.instance_id).where(*conditions)
 
 
