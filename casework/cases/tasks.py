@@ -14,6 +14,7 @@ from casework.cases.rows import assignee_names, page_window, task_info
 from casework.cases.runtime import RuntimeService
 from casework.cases.stepping import PreparedStep, Written, run_step
 from casework.cases.submission import check_documents, recordable
+from casework.cases.task_order import due_condition, task_order
 from casework.cases.visibility import redact_ballots
 from casework.clock import Clock
 from casework.context import running_case
@@ -69,14 +70,18 @@ class TaskService:
         process_key: str | None = None,
         process_instance_id: str | None = None,
         overdue: bool = False,
+        due: str | None = None,
+        sort: str | None = None,
         page: int = 1,
         per_page: int = 50,
     ) -> Page[TaskInfo]:
-        """Open tasks for the actor in due order (no due date last), then by priority (high first).
+        """Open tasks for the actor in due order (no due date last), then by priority (high first);
+        ``sort`` names another column (``-`` before it: descending), ``due`` filters by due state.
 
         Raises:
-            ValidationFailed: unknown scope.
+            ValidationFailed: unknown scope, sort key or due state.
         """
+        order = task_order(sort)
         if scope not in SCOPES:
             raise ValidationFailed("Unbekannter Bereich.", {"scope": f"Erlaubt: {', '.join(SCOPES)}"})
         page, per_page = page_window(page, per_page)
@@ -88,12 +93,14 @@ class TaskService:
             conditions.append(t.instance_id == process_instance_id)
         if overdue:
             conditions.append(t.due_at < self.clock.now())
+        if due:
+            conditions.append(due_condition(due, self.clock.now()))
         with unit_of_work(write=False) as session:
             total = session.scalar(sa.select(sa.func.count()).select_from(t).where(*conditions)) or 0
             rows = session.scalars(
                 sa.select(t)
                 .where(*conditions)
-                .order_by(t.due_at.is_(None), t.due_at, t.priority.desc(), t.created_at, t.id)
+                .order_by(*order)
                 .limit(per_page)
                 .offset((page - 1) * per_page)
             ).all()

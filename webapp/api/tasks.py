@@ -21,6 +21,13 @@ class TaskQuery(Paging):
     process_key: str | None = Field(None, description="filter")
     process_instance_id: str | None = Field(None, description="filter")
     overdue: bool = Field(False, description="only tasks past their due date")
+    due: Literal["overdue", "this_week", "none"] | None = Field(
+        None, description="due state: overdue, due by the end of this week, or without a due date"
+    )
+    sort: str | None = Field(
+        None, max_length=20,
+        description="due_at (default order), created_at, priority, process_key or title; a leading - sorts descending",
+    )
 
 
 class AssignRequest(Body):
@@ -45,6 +52,8 @@ def list_tasks(query: TaskQuery) -> Response:
         process_key=query.process_key,
         process_instance_id=query.process_instance_id,
         overdue=query.overdue,
+        due=query.due,
+        sort=query.sort,
         **query.window(),
     )
     return jsonify(serialise.page(result, serialise.task))

@@ -1,0 +1,78 @@
+"""Sorting and filtering the task list (issue 13 §3): GET /api/v1/tasks?sort=…&due=…"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from models import db
+from tests.factories import employee_request
+
+
+def gf_tasks(client: Any, **params: Any) -> list[dict[str, Any]]:
+    response = client.get("/api/v1/tasks", query_string={"per_page": 200, **params})
+    assert response.status_code == 200, response.json
+    return response.json["items"]
+
+
+@pytest.fixture
+def three_reviews(api: Any, app: Any, clock: Any) -> list[str]:
+    """Three GF reviews with due dates today+1, +3 and +20 days and priorities 1, 5, 3."""
+    employee = api("mitarbeiterin")
+    keys = []
+    for n, (days, priority, name) in enumerate(((20, 3, "Zora Zeh"), (1, 1, "Anton Ast"), (3, 5, "Berta Bach"))):
+        key = f"SORT-{n}"
+        response = employee.post("/api/v1/process-instances", json={
+            "process_key": "assignment_termination", "business_key": key,
+            "variables": employee_request(employee_name=name)})
+        assert response.status_code == 201, response.json
+        with app.app_context():
+            db.session.execute(sa.text(
+                "UPDATE human_tasks SET due_at = :due, priority = :p, created_at = :c WHERE instance_id = :i"),
+                {"due": clock.now() + timedelta(days=days), "p": priority,
+                 "c": clock.now() + timedelta(minutes=n), "i": response.json["id"]})
+            db.session.commit()
+            db.session.remove()
+        keys.append(key)
+    return keys
+
+
+def test_tasks_sort_by_each_key_both_ways(api: Any, three_reviews: list[str]) -> None:
+    gf = api("gf")
+    by = lambda **p: [t["business_key"] for t in gf_tasks(gf, process_key="assignment_termination", **p)]  # noqa: E731
+    assert by() == ["SORT-1", "SORT-2", "SORT-0"]  # the default: due first
+    assert by(sort="due_at") == ["SORT-1", "SORT-2", "SORT-0"]
+    assert by(sort="-due_at") == ["SORT-0", "SORT-2", "SORT-1"]
+    assert by(sort="-priority") == ["SORT-2", "SORT-0", "SORT-1"]
+    assert by(sort="priority") == ["SORT-1", "SORT-0", "SORT-2"]
+    assert by(sort="created_at") == ["SORT-0", "SORT-1", "SORT-2"]
+    assert by(sort="-created_at") == ["SORT-2", "SORT-1", "SORT-0"]
+    titles = [t["title"] for t in gf_tasks(gf, sort="title")]
+    assert titles == sorted(titles)
+
+
+def test_an_unknown_sort_key_is_a_422_naming_the_keys(api: Any) -> None:
+    response = api("gf").get("/api/v1/tasks?sort=state")
+    assert response.status_code == 422
+    assert "due_at" in response.json["details"]["fields"]["sort"]
+
+
+def test_the_due_filter(api: Any, app: Any, clock: Any, three_reviews: list[str]) -> None:
+    gf = api("gf")
+    keys = lambda **p: sorted(t["business_key"] for t in gf_tasks(gf, **p))  # noqa: E731
+    # the test clock stands on Wednesday 2026-11-25: +1 and +3 days fall in this week, +20 does not
+    assert keys(due="this_week") == ["SORT-1", "SORT-2"]
+    assert keys(due="overdue") == []
+    clock.set(clock.now() + timedelta(days=2))
+    assert keys(due="overdue") == ["SORT-1"]
+    with app.app_context():
+        db.session.execute(sa.text(
+            "UPDATE human_tasks SET due_at = NULL WHERE instance_id IN "
+            "(SELECT id FROM process_instances WHERE business_key = 'SORT-0')"))
+        db.session.commit()
+        db.session.remove()
+    assert keys(due="none") == ["SORT-0"]
+    assert api("gf").get("/api/v1/tasks?due=tomorrow").status_code == 422
