@@ -45,6 +45,7 @@ from casework.governance.helpers import build_governance_helpers
 from casework.governance.legal import LegalParameterService
 from casework.helpers import build_helpers
 from casework.mail.compose import build_mail_helpers
+from casework.mail.new_tasks import NewTaskMail
 from casework.mail.outbox import OutboxService
 from casework.time.deadlines import DeadlineService
 from casework.time.holidays import HolidayService
@@ -132,6 +133,9 @@ class Casework:
         # a scheduler that stops lets the delivery of mails stop between two of them
         self.outbox.stopping = self.management.stopping
         self.runtime.step_listeners.append(self.outbox.on_step)
+        # a mail when work arrives, as each user chose (one each, the daily digest, or none)
+        self.new_task_mail = NewTaskMail(self.outbox)
+        self.runtime.step_listeners.append(self.new_task_mail)
         # reminders/escalations: timer rows written as tasks with a due date open, fired by the scheduler
         self.runtime.step_listeners.append(self.reminders.on_step)
         for kind in REMINDER_KINDS:

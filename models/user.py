@@ -24,6 +24,8 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     # reminders once a day in one mail, at this hour (German time), instead of one mail each
     mail_digest: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     digest_hour: Mapped[int] = mapped_column(default=7, server_default="7")
+    # a mail for each new task offered or assigned: "immediately", "daily" (in the digest) or "off"
+    new_task_mail: Mapped[str] = mapped_column(sa.String(12), default="daily", server_default="daily")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -93,6 +93,7 @@ def _clean_runtime(request: pytest.FixtureRequest) -> Iterator[None]:
                 sa.text("DELETE FROM process_definitions WHERE id > :base"),
                 {"base": app.config["BASELINE_DEFINITION_ID"]},
             )
+            conn.execute(sa.text("UPDATE users SET new_task_mail = 'daily'"))
         db.session.remove()
 
 

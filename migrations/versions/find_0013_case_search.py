@@ -1,4 +1,5 @@
-"""full-text case search (issue 13 §3): case_search, with FTS5 (SQLite) or tsvector + trigram (PostgreSQL)
+"""full-text case search (issue 13 §3): case_search, with FTS5 (SQLite) or tsvector + trigram (PostgreSQL);
+users.new_task_mail (§4)
 
 Revision ID: find_0013_case_search
 Revises: desk_0012_business_key
@@ -41,12 +42,15 @@ def upgrade():
         sa.Column('body', sa.Text(), nullable=False),
         sa.UniqueConstraint('instance_id', name='uq_case_search_instance_id'),
     )
+    # a mail when work arrives (issue 13 §4): everyone starts with the daily digest
+    op.add_column('users', sa.Column('new_task_mail', sa.String(12), nullable=False, server_default='daily'))
     dialect = op.get_bind().dialect.name
     for statement in SQLITE_FTS if dialect == 'sqlite' else POSTGRES_INDEXES if dialect == 'postgresql' else []:
         op.execute(statement)
 
 
 def downgrade():
+    op.drop_column('users', 'new_task_mail')
     if op.get_bind().dialect.name == 'sqlite':
         op.execute("DROP TABLE IF EXISTS case_search_fts")
     op.drop_table('case_search')

@@ -11,10 +11,12 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from flask import Flask
 
 from casework import Casework
+from models import db
 
 
 def free_port() -> int:
@@ -93,3 +95,12 @@ def body(message: EmailMessage, subtype: str) -> str:
     part = message.get_body(preferencelist=(subtype,))
     assert part is not None, f"no text/{subtype} part"
     return str(part.get_content())  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def no_new_task_mails(app: Flask) -> None:
+    """Tests that count every mail of a scenario: nobody chose mails for new tasks (reset after each test)."""
+    with app.app_context():
+        db.session.execute(sa.text("UPDATE users SET new_task_mail = 'off'"))
+        db.session.commit()
+        db.session.remove()

@@ -275,7 +275,7 @@ def test_digest_users_get_one_mail_a_day_at_their_hour(casework, actor, clock, s
         casework.outbox.set_preferences(actor=gf, digest=False, digest_hour=7)
 
 
-def test_the_scheduler_tick_delivers_the_outbox(casework, actor, smtp: SmtpServer):
+def test_the_scheduler_tick_delivers_the_outbox(casework, actor, smtp: SmtpServer, no_new_task_mails):
     object_to_request(casework, actor)
     casework.management.tick()
     assert [m["To"] for m in smtp.messages] == [EMPLOYEE]
@@ -338,7 +338,7 @@ def test_the_outbox_sends_over_verified_tls(casework, actor, clock, mode):
         server.stop()
 
 
-def test_sent_mails_are_purged_after_the_keeping_period(casework, actor, clock, smtp: SmtpServer):
+def test_sent_mails_are_purged_after_the_keeping_period(casework, actor, clock, smtp: SmtpServer, no_new_task_mails):
     object_to_request(casework, actor)
     casework.outbox.deliver_due()
     with unit_of_work() as session:

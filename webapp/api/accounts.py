@@ -3,6 +3,8 @@ admin's deactivation of a user (API.md; sessions and tokens are server-side, iss
 
 from __future__ import annotations
 
+from typing import Literal
+
 from flask import Response, jsonify, request
 from pydantic import Field
 
@@ -117,3 +119,27 @@ def activate_user(username: str) -> Response:
     """Reactivate a user (admin)."""
     services().directory.set_active(username, True, actor=actor())
     return jsonify(username=username, active=True)
+
+
+class Notifications(Body):
+    new_task: Literal["immediately", "daily", "off"] = Field(
+        description="a mail for each new task offered or assigned (immediately), in the daily digest, or none"
+    )
+
+
+class NotificationChoice(Answer):
+    new_task: Literal["immediately", "daily", "off"]
+
+
+@bp.get("/me/notifications")
+@endpoint("auth", 200, NotificationChoice, "The caller's choice of mails for new tasks")
+def get_notifications() -> Response:
+    """How the caller hears of new tasks."""
+    return jsonify({"new_task": services().new_task_mail.get_choice(actor=actor())})
+
+
+@bp.put("/me/notifications")
+@endpoint("auth", 200, NotificationChoice, "The choice, stored", 400, 422)
+def set_notifications(json: Notifications) -> Response:
+    """Choose a mail for each new task, the daily digest, or none."""
+    return jsonify({"new_task": services().new_task_mail.set_choice(actor=actor(), new_task=json.new_task)})
