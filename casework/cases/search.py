@@ -11,7 +11,6 @@ Imports the engine's records, the presentation and the base modules only.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
@@ -29,7 +28,6 @@ MAX_TERMS = 8
 MAX_TERM_LENGTH = 100
 # FTS5's trigram tokenizer matches terms of three characters or more; shorter ones are read with LIKE
 TRIGRAM = 3
-_WORD_PARTS = re.compile(r"\w+")
 _SPELLED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 _UPSERT = sa.text(
     "INSERT INTO case_search (instance_id, body) VALUES (:instance_id, :body) "
@@ -117,11 +115,11 @@ def matching_instances(dialect: str, terms: list[str]) -> Any:
         for term in terms:
             # a union, not an OR: each half is planned on its own index (an OR made the planner scan)
             found: Any = sa.select(table.c.instance_id).where(table.c.body.ilike(_contains(term), escape="\\"))
-            # the tsquery gets the term's word characters only: its operators never reach the parser
-            lexemes = _WORD_PARTS.findall(term)
-            if lexemes:
-                prefix = sa.func.to_tsquery("german", " & ".join(f"{lexeme}:*" for lexeme in lexemes))
-                found = sa.union(found, sa.select(table.c.instance_id).where(words.op("@@")(prefix)))
+            # word forms ("Berufungen" finds "Berufung") for a plain word; parts of words and file
+            # references are the trigram index's (a prefix tsquery cost more than it found)
+            if term.isalpha():
+                stemmed = sa.func.to_tsquery("german", term)
+                found = sa.union(found, sa.select(table.c.instance_id).where(words.op("@@")(stemmed)))
             conditions.append(found)
         # every term must match: the intersection of each term's cases
         return conditions[0] if len(conditions) == 1 else sa.intersect(*conditions)

@@ -59,10 +59,11 @@ class NewTaskMail:
             found = group_members(step.session, task.candidate_groups, organisations)
         if not found:
             return []
-        rows = step.session.execute(
+        choices: dict[int | None, str] = {}
+        for user_id, choice in step.session.execute(
             sa.select(User.id, User.new_task_mail).where(User.id.in_([r.user_id for r in found]))
-        ).all()
-        choices: dict[int | None, str] = {user_id: choice for user_id, choice in rows}
+        ):
+            choices[user_id] = choice
         # "daily" goes into the user's digest, whatever their choice for reminders
         return [Recipient(r.user_id, r.address, choices.get(r.user_id) == "daily", r.username)
                 for r in found if choices.get(r.user_id, "off") != "off"]
