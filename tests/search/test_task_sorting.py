@@ -76,3 +76,20 @@ def test_the_due_filter(api: Any, app: Any, clock: Any, three_reviews: list[str]
         db.session.remove()
     assert keys(due="none") == ["SORT-0"]
     assert api("gf").get("/api/v1/tasks?due=tomorrow").status_code == 422
+
+
+def test_the_inbox_sorts_by_its_column_headings_and_filters_by_due_state(browser: Any,
+                                                                       three_reviews: list[str]) -> None:
+    page = browser("gf")
+    default = page.get("/?scope=candidate").text
+    assert 'aria-sort="ascending"' in default  # due order by default
+    assert default.index("SORT-1") < default.index("SORT-2") < default.index("SORT-0")
+    by_priority = page.get("/?scope=candidate&sort=-priority").text
+    assert by_priority.index("SORT-2") < by_priority.index("SORT-0") < by_priority.index("SORT-1")
+    assert 'aria-sort="descending"' in by_priority
+    assert "Eingegangen" in by_priority
+    this_week = page.get("/?scope=candidate&due=this_week").text
+    assert "SORT-1" in this_week and "SORT-2" in this_week and "SORT-0" not in this_week
+    assert "Diese Woche fällig" in this_week
+    # odd values fall back to the defaults, never an error
+    assert page.get("/?scope=candidate&sort=state&due=gestern").status_code == 200

@@ -231,7 +231,8 @@ def test_inbox_tabs_counts_dates_and_empty_state(browser: Any, backstage: Backst
         r'aria-current="page">\s*Gruppenaufgaben <span class="tabs__count">\(1\)</span>', inbox.text
     )
     assert 'Meine Aufgaben <span class="tabs__count">(0)</span>' in inbox.text
-    assert '<th scope="col">Fällig</th>' in inbox.text
+    # the due column heading sorts (issue 13): the list is in due order by default
+    assert re.search(r'<th scope="col" aria-sort="ascending"><a href="[^"]*sort=-due_at[^"]*">Fällig</a></th>', inbox.text)
     # due in 10 working days from 25.11.2026 (NW), shown in Berlin time as dd.mm.yyyy HH:MM
     assert re.search(r"<time datetime=\"[^\"]+\">\d{2}\.\d{2}\.2026 \d{2}:\d{2}</time>", inbox.text)
 

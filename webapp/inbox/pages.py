@@ -16,6 +16,10 @@ from webapp.i18n import current_locale
 
 # "supervised": overdue tasks of the groups the user supervises (gf: employee, hr_ba, hr_kommune)
 SCOPES = ("mine", "candidate", "supervised")
+# the sortable columns (casework.cases.task_order.SORT_KEYS) and the due filter (DUE_STATES)
+SORTS = ("due_at", "-due_at", "created_at", "-created_at", "priority", "-priority", "process_key", "-process_key",
+         "title", "-title")
+DUES = ("overdue", "this_week", "none")
 
 
 @dataclass(frozen=True)
@@ -25,17 +29,32 @@ class InboxQuery:
     scope: str = "mine"
     process: str = ""
     page: int = 1
+    sort: str = ""
+    due: str = ""
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> InboxQuery:
-        scope = args.get("scope", "mine")
+        scope, sort, due = args.get("scope", "mine"), args.get("sort", ""), args.get("due", "")
         page = page_arg(args)
-        return cls(scope if scope in SCOPES else "mine", (args.get("process") or "").strip()[:120], page)
+        return cls(scope if scope in SCOPES else "mine", (args.get("process") or "").strip()[:120], page,
+                   sort if sort in SORTS else "", due if due in DUES else "")
 
     def args(self, **changes: Any) -> dict[str, Any]:
         """URL parameters for a link to this inbox view with ``changes`` applied."""
-        values = {"scope": self.scope, "process": self.process or None, "page": self.page, **changes}
+        values = {"scope": self.scope, "process": self.process or None, "page": self.page, "sort": self.sort,
+                  "due": self.due, **changes}
         return {k: v for k, v in values.items() if v not in (None, "", 1) or k == "scope"}
+
+    def sorted_by(self, key: str) -> str:
+        """``ascending``/``descending`` when the list is sorted by ``key`` (for aria-sort), else ``none``."""
+        current = self.sort or "due_at"
+        if current.removeprefix("-") != key:
+            return "none"
+        return "descending" if current.startswith("-") else "ascending"
+
+    def sort_link(self, key: str) -> dict[str, Any]:
+        """The link of a column heading: sort by it, or turn the direction when already sorted by it."""
+        return self.args(sort=f"-{key}" if self.sorted_by(key) == "ascending" else key, page=1)
 
 
 @dataclass(frozen=True)
@@ -64,7 +83,8 @@ def load_inbox(actor: Actor, query: InboxQuery, per_page: int) -> InboxView:
         tasks = casework.tasks.list_overdue_supervised(actor=actor, page=query.page, per_page=per_page)
     else:
         tasks = casework.tasks.list(
-            actor=actor, scope=query.scope, process_key=process, page=query.page, per_page=per_page
+            actor=actor, scope=query.scope, process_key=process, page=query.page, per_page=per_page,
+            sort=query.sort or None, due=query.due or None,
         )
         if supervises:
             counts["supervised"] = casework.tasks.list_overdue_supervised(actor=actor, per_page=1).total
