@@ -34,6 +34,7 @@ from casework.cases.incidents import StuckCaseCheck
 from casework.cases.parties import build_party_helpers
 from casework.cases.repository import RepositoryService, SpecCache
 from casework.cases.runtime import RuntimeService
+from casework.cases.saved_filters import SavedFilterService
 from casework.cases.search import CaseIndex, SearchService
 from casework.cases.sessions import SessionPolicy, SessionService
 from casework.cases.tasks import TaskService
@@ -128,6 +129,7 @@ class Casework:
         # the searchable text of a case follows its facts (full-text search)
         self.runtime.step_listeners.append(CaseIndex())
         self.search = SearchService(self.repository)
+        self.saved_filters = SavedFilterService(self.clock)
         self.management.register_timer_handler(BPMN_TIMER, BpmnTimers(self.runtime).fire)
         # mail: notify effects are queued in the step's transaction, delivered by a scheduler job
         # a scheduler that stops lets the delivery of mails stop between two of them

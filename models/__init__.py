@@ -14,6 +14,7 @@ from models.instance import CaseParty, ProcessInstance
 from models.legal import LegalParameter
 from models.organisation import Organisation, OrganisationLink
 from models.outbox import OutboxMail
+from models.saved_filter import SavedFilter
 from models.search import CaseSearch
 from models.task import HumanTask, TaskCandidate
 from models.timer import MessageSubscription, Timer
@@ -42,6 +43,7 @@ __all__ = [
     "ProcessDefinition",
     "ProcessDraft",
     "ProcessInstance",
+    "SavedFilter",
     "SchedulerHeartbeat",
     "TaskCandidate",
     "Timer",

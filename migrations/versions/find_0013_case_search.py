@@ -1,11 +1,12 @@
 """full-text case search (issue 13 §3): case_search, with FTS5 (SQLite) or tsvector + trigram (PostgreSQL);
-users.new_task_mail (§4)
+users.new_task_mail (§4); saved_filters (inbox tabs)
 
 Revision ID: find_0013_case_search
 Revises: desk_0012_business_key
 """
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = 'find_0013_case_search'
 down_revision = 'desk_0012_business_key'
@@ -42,6 +43,15 @@ def upgrade():
         sa.Column('body', sa.Text(), nullable=False),
         sa.UniqueConstraint('instance_id', name='uq_case_search_instance_id'),
     )
+    op.create_table(
+        'saved_filters',
+        sa.Column('id', sa.Integer(), primary_key=True),
+        sa.Column('user_id', sa.Integer(), sa.ForeignKey('users.id', ondelete='CASCADE'), nullable=False, index=True),
+        sa.Column('name', sa.String(80), nullable=False),
+        sa.Column('query', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.UniqueConstraint('user_id', 'name', name='uq_saved_filters_user_name'),
+    )
     # a mail when work arrives (issue 13 §4): everyone starts with the daily digest
     op.add_column('users', sa.Column('new_task_mail', sa.String(12), nullable=False, server_default='daily'))
     dialect = op.get_bind().dialect.name
@@ -51,6 +61,7 @@ def upgrade():
 
 def downgrade():
     op.drop_column('users', 'new_task_mail')
+    op.drop_table('saved_filters')
     if op.get_bind().dialect.name == 'sqlite':
         op.execute("DROP TABLE IF EXISTS case_search_fts")
     op.drop_table('case_search')

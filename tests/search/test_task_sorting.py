@@ -93,3 +93,23 @@ def test_the_inbox_sorts_by_its_column_headings_and_filters_by_due_state(browser
     assert "Diese Woche fällig" in this_week
     # odd values fall back to the defaults, never an error
     assert page.get("/?scope=candidate&sort=state&due=gestern").status_code == 200
+
+
+def test_a_filter_saved_under_a_name_shows_as_a_tab_and_can_be_deleted(browser: Any,
+                                                                      three_reviews: list[str]) -> None:
+    page = browser("gf")
+    saved = page.submit("/filters", {"name": "Diese Woche", "scope": "candidate", "due": "this_week",
+                                     "sort": "-priority"}, page_url="/", follow_redirects=True)
+    assert saved.status_code == 200
+    assert "Der Filter „Diese Woche“ ist gespeichert." in saved.text
+    assert 'aria-label="Gespeicherte Filter"' in saved.text
+    assert "SORT-2" in saved.text and "SORT-0" not in saved.text  # the filter is applied
+    inbox = page.get("/").text
+    assert "Diese Woche" in inbox
+    assert page.submit("/filters", {"name": "  ", "scope": "mine"}, page_url="/",
+                       follow_redirects=True).status_code == 200  # refused with a message, nothing saved
+    filter_id = inbox.split("/filters/")[1].split("/delete")[0]
+    gone = page.submit(f"/filters/{filter_id}/delete", {}, page_url="/", follow_redirects=True)
+    assert "Der Filter ist gelöscht." in gone.text and 'aria-label="Gespeicherte Filter"' not in gone.text
+    # another user cannot delete someone's filter
+    assert browser("mitarbeiterin").submit(f"/filters/{filter_id}/delete", {}, page_url="/").status_code == 404

@@ -65,9 +65,14 @@ class InboxView:
     definitions: list[DefinitionInfo]
     now: datetime
     supervises: bool = False
+    saved: tuple[Any, ...] = ()
 
     def process_name(self, key: str) -> str:
         return next((d.name for d in self.definitions if d.key == key), key)
+
+    def saved_is_current(self, query: dict[str, str]) -> bool:
+        """The saved filter whose parameters are the ones shown now (its tab is the current one)."""
+        return query == {k: str(v) for k, v in self.query.args(page=1).items()}
 
 
 def load_inbox(actor: Actor, query: InboxQuery, per_page: int) -> InboxView:
@@ -96,6 +101,7 @@ def load_inbox(actor: Actor, query: InboxQuery, per_page: int) -> InboxView:
         definitions=casework.repository.list_definitions(),
         now=casework.clock.now(),
         supervises=supervises,
+        saved=tuple(casework.saved_filters.list(actor=actor)),
     )
 
 

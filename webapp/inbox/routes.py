@@ -70,3 +70,24 @@ def unclaim(task_id: str) -> Response:
         return redirect(url_for("inbox.index"))
     flash(_("The task “%(title)s” is back with the group.", title=task.title), "success")
     return redirect(url_for("inbox.index"))
+
+
+@bp.post("/filters")
+def save_filter() -> Response:
+    """Keep the inbox's current filter under a name; it then shows as a tab."""
+    query = InboxQuery.from_args(request.form)
+    try:
+        saved = services().saved_filters.save(actor=actor(), name=request.form.get("name", ""),
+                                              query=query.args(page=1))
+    except ValidationFailed as exc:
+        flash(ui_message(exc), "error")
+        return redirect(url_for("inbox.index", **query.args(page=1)))
+    flash(_("The filter “%(name)s” is saved.", name=saved.name), "success")
+    return redirect(url_for("inbox.index", **saved.query))
+
+
+@bp.post("/filters/<int:filter_id>/delete")
+def delete_filter(filter_id: int) -> Response:
+    services().saved_filters.delete(filter_id, actor=actor())
+    flash(_("The filter is deleted."), "success")
+    return redirect(url_for("inbox.index"))
