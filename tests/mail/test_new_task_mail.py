@@ -71,3 +71,12 @@ def test_daily_collects_the_mail_for_the_digest_and_off_sends_none(api: Any, app
     gf.client.put("/api/v1/me/notifications", json={"new_task": "off"}, headers=gf.headers)
     start_request(api, "JC-NEU-3")
     assert len([m for m in new_task_mails(app) if m.to_address == gf_address(app)]) == 1
+
+
+def test_the_account_page_offers_the_choice(browser: Any, api: Any) -> None:
+    page = browser("gf")
+    form = page.get("/account").text
+    assert "Wenn mir eine neue Aufgabe angeboten oder zugewiesen wird" in form
+    saved = page.submit("/account", {"digest_hour": "7", "new_task": "immediately"}, follow_redirects=True)
+    assert saved.status_code == 200
+    assert api("gf").get("/api/v1/me/notifications").json == {"new_task": "immediately"}

@@ -16,6 +16,12 @@ class PreferencesForm(BaseForm):
         choices=[SelectChoice(str(h), f"{h:02d}:00") for h in range(24)],
         description=_l("German time. Escalations and notifications are always sent at once."),
     )
+    new_task = SelectField(
+        _l("When a new task is offered or assigned to me"),
+        choices=[SelectChoice("immediately", _l("an e-mail for each new task")),
+                 SelectChoice("daily", _l("in the daily digest")),
+                 SelectChoice("off", _l("no e-mail"))],
+    )
 
 
 class RequeueForm(BaseForm):

@@ -38,10 +38,13 @@ def requeue(mail_id: int) -> Response:
 @bp.route("/account", methods=["GET", "POST"])
 def account() -> Response | tuple[str, int]:
     current = services().outbox.get_preferences(actor=actor())
-    form = PreferencesForm(data={"digest": current.digest, "digest_hour": str(current.digest_hour)})
+    new_task = services().new_task_mail.get_choice(actor=actor())
+    form = PreferencesForm(data={"digest": current.digest, "digest_hour": str(current.digest_hour),
+                                 "new_task": new_task})
     if form.validate_on_submit():
         services().outbox.set_preferences(actor=actor(), digest=bool(form.digest.data),
                                           digest_hour=int(form.digest_hour.data))
+        services().new_task_mail.set_choice(actor=actor(), new_task=form.new_task.data)
         flash(_("Your e-mail settings have been saved."), "success")
         return redirect(url_for("mail_admin.account"))
     return render_template("mail_admin/account.html", form=form, email=current.email), (
