@@ -1,15 +1,15 @@
 """full-text case search (issue 13 §3): case_search, with FTS5 (SQLite) or tsvector + trigram (PostgreSQL);
 users.new_task_mail (§4); saved_filters (inbox tabs)
 
-Revision ID: find_0013_case_search
-Revises: desk_0012_business_key
+Revision ID: find_0014_case_search
+Revises: ops_0013_no_account_lock
 """
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = 'find_0013_case_search'
-down_revision = 'desk_0012_business_key'
+revision = 'find_0014_case_search'
+down_revision = 'ops_0013_no_account_lock'
 branch_labels = None
 depends_on = None
 
