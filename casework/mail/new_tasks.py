@@ -16,9 +16,8 @@ import sqlalchemy as sa
 from casework.cases.steps import StepWritten
 from casework.clock import LEGAL_TZ
 from casework.errors import ValidationFailed
-from casework.mail.outbox import (
+from casework.mail.compose import (
     MailContent,
-    OutboxService,
     Recipient,
     group_members,
     html_mail,
@@ -26,6 +25,7 @@ from casework.mail.outbox import (
     text_mail,
     users_by_name,
 )
+from casework.mail.outbox import OutboxService
 from casework.records import Actor, TaskInfo
 from casework.unit_of_work import unit_of_work
 from models import User
