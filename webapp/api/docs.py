@@ -41,56 +41,50 @@ def _content_label(content: dict[str, Any] | None) -> str:
     return f"{media}: {schema_label(entry.get('schema'))}"
 
 
+def _operation(path: str, method: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """One operation as the template lists it."""
+    return {
+        "method": method.upper(),
+        "path": path,
+        "summary": spec["summary"],
+        "description": spec.get("description"),
+        "public": spec.get("security") == [],
+        "anchor": f"{method}-{path}".replace("/", "-").replace("{", "").replace("}", ""),
+        "parameters": [{**p, "label": schema_label(p["schema"])} for p in spec.get("parameters", [])],
+        "body": _content_label(spec.get("requestBody", {}).get("content")),
+        "responses": [
+            {"status": s, "description": r["description"], "label": _content_label(r.get("content"))}
+            for s, r in sorted(spec["responses"].items())
+        ],
+    }
+
+
+def _schema(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """One component schema with its properties (those of its allOf parts merged)."""
+    parts = schema.get("allOf", [schema])
+    properties, required = {}, set()
+    for part in parts:
+        properties.update(part.get("properties", {}))
+        required.update(part.get("required", []))
+    return {
+        "name": name,
+        "description": schema.get("description"),
+        "bases": [schema_label(p) for p in parts if "$ref" in p],
+        "properties": [
+            {"name": k, "label": schema_label(v), "required": k in required, "description": v.get("description")}
+            for k, v in properties.items()
+        ],
+    }
+
+
 def page_model(document: dict[str, Any]) -> dict[str, Any]:
     """Operations and schemas flattened for the template."""
-    operations = []
-    for path, methods in document["paths"].items():
-        for method, spec in methods.items():
-            operations.append(
-                {
-                    "method": method.upper(),
-                    "path": path,
-                    "summary": spec["summary"],
-                    "description": spec.get("description"),
-                    "public": spec.get("security") == [],
-                    "anchor": f"{method}-{path}".replace("/", "-").replace("{", "").replace("}", ""),
-                    "parameters": [
-                        {**p, "label": schema_label(p["schema"])} for p in spec.get("parameters", [])
-                    ],
-                    "body": _content_label(spec.get("requestBody", {}).get("content")),
-                    "responses": [
-                        {
-                            "status": s,
-                            "description": r["description"],
-                            "label": _content_label(r.get("content")),
-                        }
-                        for s, r in sorted(spec["responses"].items())
-                    ],
-                }
-            )
-    schemas = []
-    for name, schema in document["components"]["schemas"].items():
-        parts = schema.get("allOf", [schema])
-        properties, required = {}, set()
-        for part in parts:
-            properties.update(part.get("properties", {}))
-            required.update(part.get("required", []))
-        schemas.append(
-            {
-                "name": name,
-                "description": schema.get("description"),
-                "bases": [schema_label(p) for p in parts if "$ref" in p],
-                "properties": [
-                    {
-                        "name": k,
-                        "label": schema_label(v),
-                        "required": k in required,
-                        "description": v.get("description"),
-                    }
-                    for k, v in properties.items()
-                ],
-            }
-        )
+    operations = [
+        _operation(path, method, spec)
+        for path, methods in document["paths"].items()
+        for method, spec in methods.items()
+    ]
+    schemas = [_schema(name, schema) for name, schema in document["components"]["schemas"].items()]
     return {"info": document["info"], "operations": operations, "schemas": schemas}
 
 

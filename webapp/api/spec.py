@@ -206,8 +206,9 @@ class _Plugin(FlaskPlugin):
     def validate_response(
         self, resp: Any, resp_model: Responses | None, skip_validation: bool, force_resp_serialize: bool
     ) -> tuple[Response, Exception | None]:
-        response = current_app.make_response(resp)
-        if skip_validation or resp_model is None or not current_app.config.get("API_VALIDATE_RESPONSES"):
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        response = resp if isinstance(resp, Response) else app.make_response(resp)
+        if skip_validation or resp_model is None or not app.config.get("API_VALIDATE_RESPONSES"):
             return response, None
         model = resp_model.find_model(response.status_code)
         if model is None or not response.is_json:
