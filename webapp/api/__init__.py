@@ -32,8 +32,9 @@ How to add an endpoint
    ``public=True``; a failed validation answers 422 with ``details.fields`` in German (400 for
    malformed JSON) before the view runs, so the view reads ``json.text`` typed. No answer body:
    ``endpoint(..., 204, None, "Revoked")``; a JSON array: ``endpoint(..., 200, list[ExternalTask], ...)``;
-   more success answers: ``extra={503: (Health, "Database unreachable")}``. Path variables named ``instance_id``/``task_id``/
-   ``document_id`` appear as API.md's ``{id}``/``{doc}`` in the document (``spec.PATH_NAMES``).
+   more success answers: ``extra={503: (Health, "Database unreachable")}``. Path variables named
+   ``instance_id``/``task_id``/``document_id`` appear as API.md's ``{id}``/``{doc}`` in the document
+   (``spec.PATH_NAMES``).
 5. Run ``pytest tests/web/test_api_openapi.py``: the document must cover the route and stay valid.
 """
 
