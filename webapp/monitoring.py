@@ -22,6 +22,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from webapp.api.schemas import Readiness
+from webapp.api.spec import endpoint
 from webapp.common import services
 from webapp.logs import configure_logging
 
@@ -96,6 +98,7 @@ def _username() -> str | None:
     return str(user.username)
 
 
+@endpoint("system", 200, Readiness, "Ready", public=True, extra={503: (Readiness, "Not ready (Retry-After)")})
 def readyz() -> tuple[Response, int] | Response:
     """200 when the database answers, its schema is at the newest migration and a scheduler beat lately."""
     facts = services().monitoring.readiness()
@@ -128,6 +131,14 @@ def _schema_heads(app: Flask) -> frozenset[str]:
     return heads  # type: ignore[no-any-return]
 
 
+@endpoint(
+    "system",
+    200,
+    None,
+    "Prometheus text format; metric names begin fallwerk_",
+    public=True,
+    extra={403: (None, "neither from this machine nor with the METRICS_TOKEN bearer token")},
+)
 def metrics() -> Response | tuple[Response, int]:
     """Prometheus text format, for a scraper on this machine or one holding METRICS_TOKEN."""
     if not _may_scrape():

@@ -267,6 +267,15 @@ class Health(Answer):
     database: str = Field(description="ok, or unreachable")
 
 
+class Readiness(Answer):
+    status: Literal["ready", "unready"]
+    database: str = Field(description="ok, or unreachable")
+    schema_state: str | None = Field(
+        None, alias="schema", description="current, or outdated (a migration is missing)"
+    )
+    scheduler: str | None = Field(None, description="ok, or silent (no scheduler beat lately)")
+
+
 __all__ = [
     "Answer",
     "Body",
