@@ -31,7 +31,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     _finish_config(app)
 
-    from webapp.casefile.storage_config import document_storage
     from webapp.extensions import babel, csrf, init_database, login_manager
 
     init_database(app)
@@ -40,20 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     from webapp import i18n
     i18n.init_app(app)
-    app.extensions["casework"] = Casework(
-        clock=app.config.get("CLOCK"),
-        password_method=app.config["PASSWORD_HASH_METHOD"],
-        timer_lease_seconds=int(app.config["SCHEDULER_LEASE_SECONDS"]),
-        session_policy=SessionPolicy(
-            idle_seconds=int(app.config["SESSION_IDLE_TIMEOUT"]),
-            lifetime_seconds=int(app.config["SESSION_LIFETIME"]),
-            token_lifetime_seconds=int(app.config["API_TOKEN_TTL"]),
-        ),
-        min_password_length=int(app.config["PASSWORD_MIN_LENGTH"]),
-        limits=StepLimits.from_config(app.config),
-        document_storage=document_storage(app),
-        document_max_bytes=int(app.config["DOCUMENTS_MAX_BYTES"]),
-    )
+    app.extensions["casework"] = _casework(app)
 
     from webapp import auth_setup, cli, errors, monitoring, outage, production, throttle, views
 
@@ -71,6 +57,26 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     scheduler.init_app(app)  # last: the background scheduler must see a fully wired app
     return app
+
+
+def _casework(app: Flask) -> Casework:
+    """The service layer, built once from the settings (the one entry for webapp/)."""
+    from webapp.casefile.storage_config import document_storage
+
+    return Casework(
+        clock=app.config.get("CLOCK"),
+        password_method=app.config["PASSWORD_HASH_METHOD"],
+        timer_lease_seconds=int(app.config["SCHEDULER_LEASE_SECONDS"]),
+        session_policy=SessionPolicy(
+            idle_seconds=int(app.config["SESSION_IDLE_TIMEOUT"]),
+            lifetime_seconds=int(app.config["SESSION_LIFETIME"]),
+            token_lifetime_seconds=int(app.config["API_TOKEN_TTL"]),
+        ),
+        min_password_length=int(app.config["PASSWORD_MIN_LENGTH"]),
+        limits=StepLimits.from_config(app.config),
+        document_storage=document_storage(app),
+        document_max_bytes=int(app.config["DOCUMENTS_MAX_BYTES"]),
+    )
 
 
 def _finish_config(app: Flask) -> None:
