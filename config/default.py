@@ -25,8 +25,10 @@ LOGIN_RATE_PER_ACCOUNT = "50 per 15 minutes"
 # several processes (gunicorn workers, several machines) must count together. A storage that does
 # not answer falls back to counting in each process, with one log line.
 LOGIN_THROTTLE_STORAGE = "memory://"
-# The client address is request.remote_addr; behind a reverse proxy, let the proxy set it
-# (werkzeug's ProxyFix) or every client counts as the proxy.
+# Reverse proxies in front of Fallwerk that set X-Forwarded-For / X-Forwarded-Proto (nginx on the
+# same machine: 1). With 0 the client address is the TCP peer: behind a proxy that would be the proxy,
+# and every user would share one sign-in budget. Never more than there are: the header is forgeable.
+TRUSTED_PROXIES = 0
 
 # Seconds a client is asked to wait (Retry-After) when the database is unreachable.
 OUTAGE_RETRY_AFTER = 30

@@ -120,3 +120,23 @@ def test_an_unreachable_storage_falls_back_to_memory(tmp_path):
     for _ in range(10):
         throttle.failed("gf", "203.0.113.7", known=False)
     assert throttle.refuse("gf", "203.0.113.7", known=False) is not None
+
+
+def test_behind_a_trusted_proxy_each_client_counts_on_its_own(tmp_path):
+    """With TRUSTED_PROXIES=1 (nginx) the throttle sees X-Forwarded-For, not the proxy's address."""
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'p'}.db", "TRUSTED_PROXIES": 1})
+    seen = []
+
+    @app.get("/_address")
+    def _address() -> str:
+        from flask import request
+
+        seen.append(request.remote_addr)
+        return "ok"
+
+    client = app.test_client()
+    for forwarded in ("203.0.113.7", "198.51.100.4"):
+        client.get("/_address", headers={"X-Forwarded-For": forwarded}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert seen == ["203.0.113.7", "198.51.100.4"]
+    plain = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'q'}.db"})
+    assert plain.wsgi_app.__class__.__name__ != "ProxyFix"
