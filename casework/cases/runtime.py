@@ -15,6 +15,7 @@ from casework.cases.business_keys import DuplicateBusinessKey, clean_business_ke
 from casework.cases.history import HistoryService, PendingEvent
 from casework.cases.messages import correlate_message
 from casework.cases.repository import RepositoryService
+from casework.cases.retry import retry
 from casework.cases.rows import MAX_PER_PAGE, assignee_names, instance_info, page_window, task_info
 from casework.cases.search import matching_instances, query_terms
 from casework.cases.stepping import PreparedStep, Written, run_step
@@ -173,46 +174,36 @@ class RuntimeService:
                                            keep_variables=before.variables)
             return self.info(loaded, replace(snapshot, variables=before.variables), ())
 
-    def retry(self, instance_id: str, *, actor: Actor, variables: dict[str, Any] | None = None) -> InstanceInfo:
-        """Run a failed case's failed tasks again, optionally with corrected variables (admins only).
+    def retry(
+        self,
+        instance_id: str,
+        *,
+        actor: Actor,
+        variables: dict[str, Any] | None = None,
+        latest_version: bool = False,
+    ) -> InstanceInfo:
+        """Run a failed case's failed tasks again, optionally with corrected variables and on the
+        process's latest version (admins only); see :mod:`casework.cases.retry`.
 
         Raises:
-            NotFound: unknown or invisible.  Forbidden: not an admin.  Conflict: the case has not failed.
+            NotFound: unknown or invisible.  Forbidden: not an admin.  Conflict: the case has not
+                failed, or the latest version lacks tasks the case has.
             ValidationFailed: ``variables`` is not an object.
         """
-        if variables is not None and not isinstance(variables, dict):
-            raise ValidationFailed("Variablen müssen ein Objekt sein.", {"variables": "Kein Objekt"})
-
-        def prepare(session: sa.orm.Session) -> PreparedStep:
-            if not self.access.can_see_instance(session, actor, instance_id):
-                raise NotFound("Fall nicht gefunden.")
-            if not actor.is_admin:
-                raise Forbidden("Nur Administratoren dürfen fehlgeschlagene Fälle erneut ausführen.")
-            loaded = self.load(session, instance_id)
-            if loaded.status != "error":
-                raise Conflict("Der Fall ist nicht fehlgeschlagen.")
-            # a correction fixes what a script got wrong, never who started the case or its Land
-            refuse_system_variables(variables or {}, (*loaded.model.system_variables, "land"), land=True)
-            with running_case(session, loaded.id, loaded.organisation_id, loaded.parties) as effects:
-                retried = self.engine.retry(loaded.workflow, variables or {})
-            loaded.status = "running"  # so that failing again is recorded as a failure again
-            event = PendingEvent(self.clock.now(), actor.username, "instance_retried",
-                                 data={"elements": retried, "variables": variables or {}})
-            loaded.events.append(event)
-            return PreparedStep(loaded, effects, before=self.stored_workflow(loaded), failure_events=[event])
-
-        def write(session: sa.orm.Session, prepared: PreparedStep, written: Written) -> InstanceInfo:
-            snapshot, plan = written
-            return self.info(prepared.loaded, snapshot, tuple(plan.new_tasks))
-
-        return run_step(self, prepare, write, actor=actor)
+        return retry(self, instance_id, actor=actor, variables=variables, latest_version=latest_version)
 
     def stored_workflow(self, loaded: LoadedInstance) -> Callable[[], Any]:
-        """Rebuilds the workflow of ``loaded`` as read from the database (before this step ran)."""
-        model, state = loaded.model, loaded.stored_state
+        """Rebuilds the workflow of ``loaded`` as read from the database (before this step ran), and
+        puts back the version it ran on."""
+        model, state, version = loaded.model, loaded.stored_state, loaded.definition_version
         if state is None:
             raise ValueError("the instance was not read from the database")
-        return lambda: self.engine.restore(model, state)
+
+        def rebuild() -> Any:
+            loaded.model, loaded.definition_version = model, version
+            return self.engine.restore(model, state)
+
+        return rebuild
 
     def correlate_message(
         self, name: Any, correlation_key: Any, payload: Any, *, actor: Actor

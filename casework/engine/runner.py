@@ -193,6 +193,25 @@ class Engine:
         wf.script_engine = self._script_engine  # the deserializer installs an unsandboxed default
         return wf
 
+    def rebind(self, wf: Workflow, model: ProcessModel) -> Workflow:
+        """The same instance state around another version's spec (an admin's fix of the model).
+
+        Allowed only when every task the instance has (done, open or predicted) exists under the
+        same id in the new version: its history keeps its meaning, only scripts, conditions and
+        forms change.
+
+        Raises:
+            Conflict: the new version lacks tasks the instance has (named in the message).
+        """
+        specs = [model.spec, *model.subprocess_specs.values()]
+        known = {name for spec in specs for name in spec.task_specs}
+        missing = sorted({t.task_spec.name for t in _all_tasks(wf)} - known)
+        if missing:
+            raise Conflict(
+                "Die neueste Version passt nicht zum Stand des Falls; es fehlen: " + ", ".join(missing[:5])
+            )
+        return self.restore(model, self.dump(wf))
+
     def retry(self, wf: Workflow, variables: dict[str, Any]) -> list[str]:
         """Run the failed tasks again, with ``variables`` merged into their data (an incident's fix).
 

@@ -19,7 +19,7 @@ from flask import Flask
 from casework import Casework, StepLimits
 from casework.clock import FrozenClock
 from casework.engine import parse_deployment
-from casework.errors import DefinitionInvalid
+from casework.errors import Conflict, DefinitionInvalid
 from models import HistoryEvent, ProcessInstance, db
 from tests.factories import fixture_bytes, only_task, start_termination
 
@@ -87,6 +87,34 @@ def test_admin_retries_a_stopped_step_once_the_cause_is_fixed(
     assert only_task(fixed).name == "after_script"
     actions = [e.action for e in _history(case.id)]
     assert actions.count("instance_failed") == 2 and actions.count("instance_retried") == 2
+
+
+def test_admin_moves_a_stopped_case_onto_the_fixed_model(
+    casework: Casework, actor: Any, limits: StepLimits
+) -> None:
+    _deploy_probe(casework, SPIN)
+    case = casework.runtime.start("script_probe", actor=actor("admin"))
+    assert case.status == "error" and case.version == 1
+    _deploy_probe(casework, "result = 'fixed'")  # version 2: the same elements, the loop gone
+    moved = casework.runtime.retry(case.id, actor=actor("admin"), latest_version=True)
+    assert moved.status == "running" and moved.version == 2 and moved.variables["result"] == "fixed"
+    assert casework.runtime.get(case.id, actor=actor("admin")).version == 2
+    retried = [e for e in _history(case.id) if e.action == "instance_retried"]
+    assert retried[-1].data["version"] == 2
+    done = casework.tasks.complete(only_task(moved).id, actor=actor("admin"), data={})
+    assert done.status == "completed"
+
+
+def test_a_fixed_model_without_the_case_s_tasks_is_refused(
+    casework: Casework, actor: Any, limits: StepLimits
+) -> None:
+    _deploy_probe(casework, SPIN)
+    case = casework.runtime.start("script_probe", actor=actor("admin"))
+    renamed = fixture_bytes("script_probe.bpmn").replace(b"run_script", b"run_other_script")
+    casework.repository.deploy({"script_probe.bpmn": renamed}, actor=None)
+    with pytest.raises(Conflict, match="run_script"):
+        casework.runtime.retry(case.id, actor=actor("admin"), latest_version=True)
+    assert casework.runtime.get(case.id, actor=actor("admin")).version == 1
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import http.client
 import http.cookiejar
+import io
 import json
 import os
 import socket
@@ -184,3 +185,27 @@ def test_giant_allocation_and_giant_data_are_refused_by_the_server(server: Serve
     _, stored = server.call("GET", f"/api/v1/process-instances/{case['id']}", token=admin)
     assert stored["status"] == "error" and "x" not in stored["variables"]
     print(f"\nserver RSS before/after 'x' * 10**10: {before / 2**20:.1f} / {after / 2**20:.1f} MB")
+
+
+def test_admin_retries_on_the_fixed_model_from_the_case_page(api: Any, browser: Any) -> None:
+    """The case page offers the retry on the latest version (the model fixed by a new deployment)."""
+    admin = api("admin")
+
+    def upload(script: str) -> None:
+        source = fixture_bytes("script_probe.bpmn", **{"result = 'ok'": escape(script)})
+        answer = admin.client.post("/api/v1/process-definitions", headers=admin.headers,
+                                   data={"files": (io.BytesIO(source), "script_probe.bpmn")},
+                                   content_type="multipart/form-data")
+        assert answer.status_code == 201, answer.json
+
+    upload("x = 1 / 0")
+    case = admin.post("/api/v1/process-instances", json={"process_key": "script_probe"}).json
+    assert case["status"] == "error" and case["version"] == 1
+    upload("result = 'fixed'")
+    page = f"/cases/{case['id']}"
+    ui = browser("admin")
+    assert "Mit der neuesten Version erneut ausführen" in ui.get(page).text
+    answer = ui.submit(f"{page}/retry", {"latest_version": "1"}, page_url=page, follow_redirects=True)
+    assert "Der Fall läuft wieder" in answer.text
+    moved = admin.get(f"/api/v1/process-instances/{case['id']}").json
+    assert moved["status"] == "running" and moved["version"] == 2 and moved["variables"]["result"] == "fixed"

@@ -75,6 +75,9 @@ class TerminateRequest(Body):
 
 class RetryRequest(Body):
     variables: FreeObject | None = Field(None, description="corrected variables for the failed tasks")
+    latest_version: bool = Field(
+        False, description="run on the process's latest version (the fixed model); 409 if it lacks tasks the case has"
+    )
 
 
 @bp.post("/process-instances")
@@ -133,6 +136,8 @@ def terminate_instance(instance_id: str, json: TerminateRequest) -> Response:
 @bp.post("/process-instances/<instance_id>/retry")
 @endpoint("instances", 200, Instance, "The case after the retry", 400, 403, 404, 409, 422)
 def retry_instance(instance_id: str, json: RetryRequest) -> Response:
-    """Run a failed case's failed tasks again, optionally with corrected variables (admin)."""
-    info = services().runtime.retry(instance_id, actor=actor(), variables=json.variables)
+    """Run a failed case's failed tasks again, optionally with corrected variables and on the
+    process's latest version (admin)."""
+    info = services().runtime.retry(instance_id, actor=actor(), variables=json.variables,
+                                    latest_version=json.latest_version)
     return jsonify(serialise.instance(info))

@@ -30,7 +30,8 @@ def show(instance_id: str) -> str:
 @bp.post("/cases/<instance_id>/retry")
 def retry(instance_id: str) -> Response:
     """An admin runs the failed step of a case again (after the cause was fixed)."""
-    case = services().runtime.retry(instance_id, actor=actor())
+    latest = request.form.get("latest_version") == "1"
+    case = services().runtime.retry(instance_id, actor=actor(), latest_version=latest)
     if case.status == "error":
         flash(_("The step failed again: %(message)s", message=case.error_message or ""), "error")
     else:
