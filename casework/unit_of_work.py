@@ -18,6 +18,10 @@ WRITE_OPTION = "fallwerk_write"
 _HOOKS = "fallwerk_after_commit"
 
 
+class DatabaseBusy(Conflict):
+    """The database refused a lock (SQLite: another writer committed since this transaction began)."""
+
+
 @contextmanager
 def unit_of_work(*, write: bool = True) -> Iterator[Session]:
     """One service call = one transaction: commit on success, roll back on any error.
@@ -40,7 +44,7 @@ def unit_of_work(*, write: bool = True) -> Iterator[Session]:
     except OperationalError as exc:
         session.rollback()
         if _is_lock_conflict(exc):
-            raise Conflict("Die Datenbank ist gerade belegt; bitte erneut versuchen.") from exc
+            raise DatabaseBusy("Die Datenbank ist gerade belegt; bitte erneut versuchen.") from exc
         raise
     except BaseException:
         session.rollback()

@@ -2,11 +2,11 @@
 
 A step used to run inside its writing transaction; on SQLite that transaction holds the database's
 write lock from its BEGIN, so one slow script made every other user's login and completion wait
-(issue 11 §1). Now, on SQLite, a step runs in two units of work: ``prepare`` reads, checks and runs
-the engine in a read-only transaction; ``RuntimeService.persist`` then writes in a short transaction
-guarded by the instance's compare-and-set on ``lock_version``. (PostgreSQL locks nothing before that
-compare-and-set, so there both parts share one transaction.) If another writer changed the case in between,
-the whole step runs again on the fresh state (optimistic concurrency), a few times at most.
+(issue 11 §1). Now ``prepare`` reads, checks and runs the engine while the transaction holds no
+lock (on SQLite it begins as a reader), and ``RuntimeService.persist`` then writes, guarded by the
+instance's compare-and-set on ``lock_version``, so the write lock is held only while writing (see
+:func:`run_step`). If another writer changed the case in between, the whole step runs again on the
+fresh state (optimistic concurrency), a few times at most.
 
 A step whose resulting state exceeds the case data limit cannot be stored. Its case is stored as it
 was before the step, marked failed with the limit's message, in a fresh unit of work; an admin's
@@ -26,7 +26,7 @@ from casework.cases.steps import LoadedInstance, TaskPlan
 from casework.engine import Engine, LimitExceeded, Snapshot
 from casework.errors import Conflict
 from casework.records import Actor
-from casework.unit_of_work import unit_of_work
+from casework.unit_of_work import DatabaseBusy, unit_of_work
 from models import db
 
 T = TypeVar("T")
@@ -69,35 +69,37 @@ Write = Callable[[sa.orm.Session, PreparedStep, Written], T]
 
 
 def run_step(runtime: Persisting, prepare: Prepare, write: Write[T], *, actor: Actor | None) -> T:
-    """Run ``prepare`` (reads + engine), then persist and ``write``; on SQLite in two units of work.
+    """Run ``prepare`` (reads + engine), then persist and ``write``, without a write lock during the engine.
 
-    PostgreSQL takes no lock before the compare-and-set, so there one transaction serves both parts
-    (two round trips fewer per step); SQLite's writers lock the database at BEGIN, so there the
-    engine runs in a read-only transaction first.
+    One transaction serves both parts: on PostgreSQL nothing is locked before the compare-and-set;
+    on SQLite it begins as a reader and takes the write lock only when ``persist`` writes. If another
+    writer committed meanwhile, SQLite refuses that upgrade (it never waits for it): the same step is
+    then written in a transaction of its own, still guarded by the case's version.
 
     Raises:
         Conflict: the case kept changing under the step (after :data:`ATTEMPTS` runs), or
             whatever ``prepare`` raises (NotFound, Forbidden, ValidationFailed, ...).
     """
-    split = _locks_at_begin()
+    sqlite = _locks_at_begin()
     for attempt in range(1, ATTEMPTS + 1):
         prepared: list[PreparedStep] = []
         try:
-            if split:
-                with unit_of_work(write=False) as session:
+            try:
+                with unit_of_work(write=not sqlite) as session:
                     prepared.append(prepare(session))
-                with unit_of_work() as session:
                     return _persist(runtime, session, prepared[0], write, actor)
-            with unit_of_work() as session:
-                prepared.append(prepare(session))
-                return _persist(runtime, session, prepared[0], write, actor)
+            except DatabaseBusy:
+                if not sqlite or not prepared:
+                    raise
+                with unit_of_work() as session:
+                    return _persist(runtime, session, _rewound(prepared[0]), write, actor)
         except CaseChanged:
             if attempt == ATTEMPTS:
                 raise
         except LimitExceeded as exc:
             if not prepared:
                 raise
-            return _store_failure(runtime, prepared[0], exc, write, actor=actor)
+            return _store_failure(runtime, _rewound(prepared[0]), exc, write, actor=actor)
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
@@ -109,11 +111,20 @@ def _locks_at_begin() -> bool:
 def _persist(
     runtime: Persisting, session: sa.orm.Session, prepared: PreparedStep, write: Write[T], actor: Actor | None
 ) -> T:
-    # persist replaces (never mutates) the parties list when a script involved others
-    prepared.extra["parties_before"] = prepared.loaded.parties
+    # persist appends to the events and replaces the parties when a script involved others: kept
+    # so that a write that failed before anything was stored can be done again (_rewound)
+    prepared.extra["before_persist"] = (list(prepared.loaded.events), prepared.loaded.parties)
     written = runtime.persist(session, prepared.loaded, actor=actor, effects=prepared.effects,
                               **prepared.persist_options)
     return write(session, prepared, written)
+
+
+def _rewound(prepared: PreparedStep) -> PreparedStep:
+    """``prepared`` as it was before a :func:`_persist` that was rolled back."""
+    if "before_persist" in prepared.extra:
+        events, parties = prepared.extra.pop("before_persist")
+        prepared.loaded.events, prepared.loaded.parties = list(events), parties
+    return prepared
 
 
 def _store_failure(
@@ -121,7 +132,6 @@ def _store_failure(
 ) -> T:
     """Store the case as it was before the step, failed with the limit's message, in a fresh unit of work."""
     loaded = prepared.loaded
-    loaded.parties = prepared.extra.get("parties_before", loaded.parties)
     loaded.workflow = prepared.before()
     runtime.engine.fail(loaded.workflow, exc.element, exc.message)
     loaded.events = list(prepared.failure_events)

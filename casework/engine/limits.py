@@ -5,8 +5,9 @@ transaction open (issue 11 §1). Counting loop iterations in every script would 
 instead one watchdog thread per process holds the deadline of each running step and, when a step
 overruns its time or the process's memory grows past the step's allowance, raises
 :class:`Interrupted` in the step's thread (``PyThreadState_SetAsyncExc``: it arrives at the next
-bytecode, so ``while True: pass`` stops). Steps cost two lock round trips; the watchdog wakes only
-while steps run, every :data:`TICK` seconds.
+bytecode, so ``while True: pass`` stops). Steps cost two lock round trips; the watchdog first looks at
+a step after :data:`GRACE` seconds (nearly all have ended by then, so a busy server does not hand it
+the GIL at every step), then every :data:`TICK` seconds, and sleeps while no step runs.
 
 The interrupt is delivered only while the thread runs designer code (:meth:`Watchdog.run`), never
 inside SpiffWorkflow's bookkeeping or a script helper that talks to the database
@@ -23,18 +24,19 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
 MB = 1024 * 1024
 # how often the watchdog looks at running steps: a step is stopped at most this late
 TICK = 0.02
-# how long the watchdog keeps ticking after the last step before it sleeps until the next one
-LINGER = 1.0
 # an interrupt not acted on (designer code caught it somehow) is raised again after this long
 _REFIRE = 0.5
+# a step younger than this is not looked at: nearly all end sooner, and a busy server would
+# otherwise hand the watchdog the GIL many times a second
+GRACE = 0.1
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 P = ParamSpec("P")
@@ -125,16 +127,16 @@ class Interrupted(BaseException):
     script does not swallow it (and the sandbox refuses a bare ``except:``)."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Step:
     limits: StepLimits
     thread_id: int
     deadline: float
+    look_at: float  # when the watchdog looks at the step next (time and memory)
     exposed: int = 0  # > 0 while designer code runs (not inside a shielded helper)
     reason: str | None = None  # "time" | "memory" once the watchdog has judged the step
     fired_at: float | None = None
-    rss_ceiling: int | None = None  # set by the watchdog when it first sees the step
-    extra: dict[str, Any] = field(default_factory=dict)
+    rss_ceiling: int | None = None  # set by the watchdog when it first looks at the step
 
     def exceeded(self) -> LimitExceeded:
         if self.reason == "memory":
@@ -170,35 +172,34 @@ class Watchdog:
         self._steps: dict[int, _Step] = {}
         self._thread: threading.Thread | None = None
         self._idle = True
+        self._last_rss = _rss()
 
     def current(self) -> _Step | None:
         step: _Step | None = getattr(self._local, "step", None)
         return step
 
-    @contextmanager
-    def step(self, limits: StepLimits) -> Iterator[_Step]:
+    def step(self, limits: StepLimits) -> AbstractContextManager[_Step]:
         """The block is one step with ``limits``; nested blocks share the outer step's deadline."""
         current = self.current()
-        if current is not None:
-            yield current
-            return
-        entry = _Step(limits, threading.get_ident(), time.monotonic() + limits.seconds)
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._watch, name="fallwerk-step-watchdog", daemon=True)
-                self._thread.start()
-            self._steps[entry.thread_id] = entry
-            if self._idle:
-                self._wake.notify()
+        return nullcontext(current) if current is not None else _StepScope(self, limits)
+
+    def _register(self, entry: _Step) -> None:
+        # a dict item is set atomically; the lock is needed only to wake a sleeping watchdog
+        self._steps[entry.thread_id] = entry
         self._local.step = entry
-        try:
-            yield entry
-        finally:
-            self._local.step = None
+        if self._idle or self._thread is None:
             with self._lock:
-                self._steps.pop(entry.thread_id, None)
-                if entry.fired_at is not None:
-                    _async_raise(entry.thread_id, None)  # an interrupt still pending must not leak out
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._watch, name="fallwerk-step-watchdog", daemon=True)
+                    self._thread.start()
+                self._wake.notify()
+
+    def _unregister(self, entry: _Step) -> None:
+        self._local.step = None
+        with self._lock:
+            self._steps.pop(entry.thread_id, None)
+            if entry.fired_at is not None:
+                _async_raise(entry.thread_id, None)  # an interrupt still pending must not leak out
 
     def run(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run designer code, which the watchdog may interrupt.
@@ -252,34 +253,59 @@ class Watchdog:
             return before
 
     def _watch(self) -> None:
-        with self._lock:
-            busy_at = time.monotonic()
-            while True:
-                now = time.monotonic()
-                if self._steps:
-                    busy_at = now
-                # it keeps ticking a while after the last step: a server steps every few milliseconds, and
-                # waking an idle watchdog for each step (notify, a thread switch) cost more than the ticks
-                self._idle = not self._steps and now - busy_at >= LINGER
-                self._wake.wait(None if self._idle else TICK)
-                if self._steps:
-                    self._judge(time.monotonic())
+        while True:
+            with self._lock:
+                # idle before looking: a step registering meanwhile then sees it and wakes us
+                self._idle = True
+                while not self._steps:
+                    self._wake.wait()  # until a step registers
+                self._idle = False
+                due = min(entry.look_at for entry in self._steps.values())
+            # neither the lock nor the GIL is held while waiting or reading /proc, so a running step
+            # is not held up; a step registering meanwhile is looked at later than the one waited for
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+                continue
+            rss = self._last_rss = _rss()
+            with self._lock:
+                self._judge(time.monotonic(), rss)
 
-    def _judge(self, now: float) -> None:
-        rss = 0
+    def _judge(self, now: float, rss: int) -> None:
         for entry in self._steps.values():
+            if entry.look_at > now:
+                continue  # a young step: most end before anyone needs to look
+            entry.look_at = now + TICK
             if entry.reason is None:
                 if now >= entry.deadline:
                     entry.reason = "time"
-                else:
-                    rss = rss or _rss()
-                    if entry.rss_ceiling is None:
-                        entry.rss_ceiling = rss + entry.limits.memory if rss else None
-                    elif rss > entry.rss_ceiling:
-                        entry.reason = "memory"
+                elif entry.rss_ceiling is None:
+                    entry.rss_ceiling = rss + entry.limits.memory if rss else None
+                elif rss > entry.rss_ceiling:
+                    entry.reason = "memory"
             if entry.reason and entry.exposed and (entry.fired_at is None or now - entry.fired_at >= _REFIRE):
                 _async_raise(entry.thread_id, Interrupted)
                 entry.fired_at = now
+
+
+class _StepScope:
+    """One registered step (a class, not a generator: it runs for every expression outside a step)."""
+
+    __slots__ = ("_watchdog", "_entry")
+
+    def __init__(self, watchdog: Watchdog, limits: StepLimits) -> None:
+        now = time.monotonic()
+        self._watchdog = watchdog
+        self._entry = _Step(limits, threading.get_ident(), now + limits.seconds, now + min(GRACE, limits.seconds))
+        if watchdog._last_rss:  # the process's size when last looked at: no /proc read per step
+            self._entry.rss_ceiling = watchdog._last_rss + limits.memory
+
+    def __enter__(self) -> _Step:
+        self._watchdog._register(self._entry)
+        return self._entry
+
+    def __exit__(self, *exc: object) -> None:
+        self._watchdog._unregister(self._entry)
 
 
 WATCHDOG = Watchdog()
