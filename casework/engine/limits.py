@@ -37,6 +37,9 @@ _REFIRE = 0.5
 # a step younger than this is not looked at: nearly all end sooner, and a busy server would
 # otherwise hand the watchdog the GIL many times a second
 GRACE = 0.1
+# looks without any running step after which the watchdog sleeps until a step registers (while a
+# server is busy it keeps looking every GRACE seconds instead of being woken for each step)
+_IDLE_AFTER = 10
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 P = ParamSpec("P")
@@ -253,17 +256,20 @@ class Watchdog:
             return before
 
     def _watch(self) -> None:
+        quiet = 0
         while True:
             with self._lock:
-                # idle before looking: a step registering meanwhile then sees it and wakes us
-                self._idle = True
-                while not self._steps:
-                    self._wake.wait()  # until a step registers
-                self._idle = False
-                due = min(entry.look_at for entry in self._steps.values())
+                if not self._steps and quiet >= _IDLE_AFTER:
+                    # idle before looking: a step registering meanwhile then sees it and wakes us
+                    self._idle = True
+                    while not self._steps:
+                        self._wake.wait()
+                    self._idle = False
+                steps = list(self._steps.values())
+            quiet = 0 if steps else quiet + 1
             # neither the lock nor the GIL is held while waiting or reading /proc, so a running step
             # is not held up; a step registering meanwhile is looked at later than the one waited for
-            delay = due - time.monotonic()
+            delay = min((entry.look_at for entry in steps), default=time.monotonic() + GRACE) - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
                 continue
