@@ -8,7 +8,7 @@ meaning and only scripts, conditions and forms change.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -21,8 +21,9 @@ from casework.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from casework.records import Actor, InstanceInfo
 from models import ProcessInstance
 
-if TYPE_CHECKING:
-    from casework.cases.runtime import RuntimeService
+# the runtime (casework.cases.runtime.RuntimeService) calls in here: typed loosely, as importing it
+# back would close an import circle
+RuntimeService = Any
 
 _INSTANCES = ProcessInstance.__table__
 _MOVE_VERSION = sa.update(_INSTANCES).where(_INSTANCES.c.id == sa.bindparam("b_id")).values(
@@ -50,7 +51,8 @@ def retry(
         if moved is not None and prepared.loaded.model is moved[2]:  # not when stored as before
             values = {"b_id": prepared.loaded.id, "definition_id": moved[0], "definition_version": moved[1]}
             session.connection().execute(_MOVE_VERSION, values)
-        return runtime.info(prepared.loaded, snapshot, tuple(plan.new_tasks))
+        info: InstanceInfo = runtime.info(prepared.loaded, snapshot, tuple(plan.new_tasks))
+        return info
 
     return run_step(runtime, prepare, write, actor=actor)
 

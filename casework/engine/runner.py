@@ -205,7 +205,7 @@ class Engine:
         """
         specs = [model.spec, *model.subprocess_specs.values()]
         known = {name for spec in specs for name in spec.task_specs}
-        missing = sorted({t.task_spec.name for t in _all_tasks(wf)} - known)
+        missing = sorted({t.task_spec.name for t in all_tasks(wf)} - known)
         if missing:
             raise Conflict(
                 "Die neueste Version passt nicht zum Stand des Falls; es fehlen: " + ", ".join(missing[:5])
