@@ -180,3 +180,54 @@ def test_an_uploaded_file_with_an_error_is_refused_and_marked_at_the_element(pag
 
     page.goto("/designer/")
     expect(page.locator('tr[data-process-key="assignment_termination"] td').first).to_have_text("1")
+
+
+def fact_properties(page: Page, element_id: str) -> list[list[str]]:
+    """The element's camunda:property entries whose name starts with fact:, in order."""
+    return page.evaluate(
+        """(id) => {
+             const bo = window.fallwerkModeler.get('elementRegistry').get(id).businessObject;
+             const ext = (bo.get('extensionElements') || { values: [] }).values
+               .find((v) => v.$type === 'camunda:Properties');
+             return (ext ? ext.values : []).filter((p) => (p.name || '').startsWith('fact:'))
+               .map((p) => [p.name, p.value]);
+           }""",
+        element_id,
+    )
+
+
+def test_the_fallwerk_group_edits_a_tasks_title_and_case_facts(page: Page) -> None:
+    """Issue 13: designers declare what a task page shows in the properties panel, checked on the server."""
+    login(page, "designer")
+    page.goto("/designer/beirat_appointment")
+    expect(page.locator("#designer-ready")).to_have_attribute("data-ready", "true")
+    element(page, "tv_vote").click()
+    group = page.locator('#designer-properties [data-group-id="group-fallwerk"]')
+    if not group.locator("#bio-properties-panel-fallwerk-title").is_visible():
+        group.locator(".bio-properties-panel-group-header").click()
+    title = group.get_by_label("Titel der Aufgabe")
+    expect(title).to_have_value("Abstimmung über die Berufung von {vote_item.nominee} in den Beirat")
+    facts = group.get_by_label("Angezeigte Falldaten")
+    expect(facts).to_have_value(re.compile(r"^submitted_nominations \| -\n"))
+    assert_accessible(page, context="#designer-properties")
+
+    facts.fill("vote_item.nominee | Vorgeschlagene Person\nvote_item.proposer_name | Vorgeschlagen von")
+    page.wait_for_function(
+        """() => window.fallwerkModeler.get('elementRegistry').get('tv_vote').businessObject
+                 .get('extensionElements').values.find((v) => v.$type === 'camunda:Properties')
+                 .values.filter((p) => (p.name || '').startsWith('fact:')).length === 2"""
+    )
+    assert fact_properties(page, "tv_vote") == [
+        ["fact:vote_item.nominee", "Vorgeschlagene Person"], ["fact:vote_item.proposer_name", "Vorgeschlagen von"]]
+
+    # an unknown format is refused by the server's check, at the element
+    facts.fill("vote_item.nominee | Vorgeschlagene Person | cash")
+    page.wait_for_function(
+        """() => window.fallwerkModeler.get('elementRegistry').get('tv_vote').businessObject
+                 .get('extensionElements').values.find((v) => v.$type === 'camunda:Properties')
+                 .values.some((p) => p.value === 'Vorgeschlagene Person | cash')"""
+    )
+    press(page, "Prüfen")
+    problem = page.locator('#designer-problems li[data-element-id="tv_vote"]')
+    expect(problem).to_contain_text("unknown format 'cash'")
+    expect(element(page, "tv_vote", ".fw-lint-error")).to_have_count(1)
