@@ -161,6 +161,8 @@ class TaskService:
             if form is not None:
                 values = self.runtime.engine.form_defaults(form, task.data or {})
             stand_in = self.access.stand_in_for(actor, task)
+            # the case's facts only for those who may see the case (the task page's rule)
+            shows_case = self.access.can_see_instance(session, actor, task.instance_id)
             return replace(
                 task_info(
                     task,
@@ -169,8 +171,8 @@ class TaskService:
                     form_values=values,
                     documentation=meta.documentation if meta else None,
                 ),
-                facts=merge_facts(model.facts, meta.facts if meta else ()),
-                fact_data={**(variables or {}), **(task.data or {})},
+                facts=merge_facts(model.facts, meta.facts if meta else ()) if shows_case else (),
+                fact_data={**(variables or {}), **(task.data or {})} if shows_case else None,
                 options=model.options,
                 progress=_progress(session, task),
                 on_behalf_of=stand_in.display_name if stand_in else None,

@@ -55,6 +55,22 @@ def test_ballot_titles_name_the_nominee_in_inbox_and_api(cases: ProcessDriver, b
     assert "Abstimmung über die Berufung von Sabine Gewerk in den Beirat" in unescape(inbox)
 
 
+def test_the_api_gives_a_ballot_its_own_facts_formatted(cases: ProcessDriver) -> None:
+    case = to_ballots(cases)
+    (ballot,) = [t for t in cases.tasks("tv.kom3", case["id"], "tv_vote") if "Sabine Gewerk" in t["title"]]
+    detail = cases.client("tv.kom3").get(f"/api/v1/tasks/{ballot['id']}").json
+    assert detail["facts"] == [
+        {"label": "Es beruft", "text": "Trägerversammlung der gemeinsamen Einrichtung"},
+        {"label": "Sitze im Beirat", "text": "5"},
+        {"label": "Frist für Vorschläge", "text": "31.12.2026"},
+        {"label": "Vorgeschlagen von", "text": "IHK Musterstadt"},
+        {"label": "Art der vorschlagenden Stelle", "text": "Kammer"},
+    ]
+    member = cases.client("tv.kom3")
+    english = member.client.get(f"/api/v1/tasks/{ballot['id']}", headers={**member.headers, "Accept-Language": "en"}).json
+    assert {"label": "Frist für Vorschläge", "text": "31 Dec 2026"} in english["facts"]
+
+
 def test_ballot_page_shows_its_own_nominee_and_proposer_only(cases: ProcessDriver, browser: Any) -> None:
     case = to_ballots(cases)
     # other members vote first, so the case's last vote_item belongs to someone else

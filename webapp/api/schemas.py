@@ -211,6 +211,16 @@ class Progress(Answer):
     total: int
 
 
+class CaseFact(Answer):
+    """One fact of the case the task shows (declared in the BPMN), formatted for the request's language."""
+
+    label: str
+    text: str | None = Field(None, description="a single value, e.g. 04.12.2026 or 12.500,50 €")
+    items: list[str] | None = Field(None, description="a list of values")
+    headers: list[str] | None = Field(None, description="a table: its column headings")
+    rows: list[list[str]] | None = Field(None, description="a table: its rows, formatted")
+
+
 class TaskDetail(Task):
     """A task with its form and current values."""
 
@@ -218,6 +228,9 @@ class TaskDetail(Task):
     form: Form
     values: FreeObject = Field(description="the current values (the same as form.values)")
     progress: Progress | None = None
+    facts: list[CaseFact] | None = Field(
+        None, description="what the task page shows of the case, only for those who may see the case"
+    )
 
 
 class TaskPage(PageAnswer):

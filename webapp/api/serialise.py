@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+from casework.presentation import present
 from casework.records import Actor, DefinitionInfo, FormSpec, HistoryEntry, InstanceInfo, Page, TaskInfo
+from webapp.i18n import current_locale
 
 T = TypeVar("T")
 
@@ -141,7 +143,25 @@ def task_detail(info: TaskInfo) -> dict[str, Any]:
     }
     if info.progress is not None:
         detail["progress"] = {"completed": info.progress[0], "total": info.progress[1]}
+    if info.facts:
+        detail["facts"] = task_facts(info)
     return detail
+
+
+def task_facts(info: TaskInfo) -> list[dict[str, Any]]:
+    """The case facts the task page shows, formatted for the request's language (workflows/README.md)."""
+    shown = present(info.facts, info.fact_data or {}, info.options or {}, {}, current_locale())
+    found = []
+    for fact in shown:
+        item: dict[str, Any] = {"label": fact.label}
+        if fact.is_table:
+            item.update(headers=list(fact.headers), rows=[list(row) for row in fact.rows])
+        elif fact.items:
+            item["items"] = list(fact.items)
+        else:
+            item["text"] = fact.text
+        found.append(item)
+    return found
 
 
 def instance_summary(info: InstanceInfo) -> dict[str, Any]:
