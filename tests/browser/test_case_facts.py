@@ -53,6 +53,14 @@ def test_a_tv_member_votes_on_one_nominee_seeing_only_that_nominee(page: Page, a
     assert_accessible(page)
     screenshot(page, "task-ballot-facts")
 
+    # the case page's step list names the steps, never their ids (gateway_nomination_join, ...)
+    page.goto(f"/cases/{case['id']}")
+    expect(page.locator("#case-diagram")).to_have_attribute("data-ready", "true")
+    steps = page.locator("#case-diagram-elements")
+    expect(steps).to_contain_text("Person für den Beirat vorschlagen")
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", steps.inner_text()), steps.inner_text()
+    page.go_back()
+
     work.get_by_role("group", name=re.compile("Stimme")).get_by_label("Ja", exact=True).check()
     page.get_by_role("button", name="Aufgabe erledigen").click()
     expect(page.get_by_role("status")).to_contain_text(f"Aufgabe erledigt: {SABINE}")
