@@ -8,6 +8,7 @@ database when scraped, so every process reports the same figures.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 import logging
@@ -16,6 +17,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -31,6 +33,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # an id handed in by the proxy (nginx $request_id) is kept when it is short and harmless
 _GOOD_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 request_log = logging.getLogger("fallwerk.request")
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 # Created once per process; only process-local until a scrape adds them up.
 _PROCESS = CollectorRegistry(auto_describe=True)
@@ -75,8 +78,9 @@ def _finish(response: Response) -> Response:
     seconds = time.perf_counter() - started
     endpoint = request.endpoint or "none"
     response.headers[REQUEST_ID_HEADER] = g.request_id
-    REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
-    LATENCY.labels(request.method, endpoint).observe(seconds)
+    method = request.method if request.method in _METHODS else "other"  # a client's made-up verb is no label
+    _count(method, endpoint, response.status_code).inc()
+    _timer(method, endpoint).observe(seconds)
     if request_log.isEnabledFor(logging.INFO):
         # the path only, never the query string: a search may carry a name (personal data)
         user = _username()
@@ -88,6 +92,17 @@ def _finish(response: Response) -> Response:
                    "duration_ms": round(seconds * 1000, 2), "user": user},
         )
     return response
+
+
+@functools.cache
+def _count(method: str, endpoint: str, status: int) -> Any:
+    # one child per label set, looked up once: labels() takes a lock and builds a key on every call
+    return REQUESTS.labels(method, endpoint, str(status))
+
+
+@functools.cache
+def _timer(method: str, endpoint: str) -> Any:
+    return LATENCY.labels(method, endpoint)
 
 
 def _username() -> str | None:
