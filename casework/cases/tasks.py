@@ -96,21 +96,7 @@ class TaskService:
         if due:
             conditions.append(due_condition(due, self.clock.now()))
         with unit_of_work(write=False) as session:
-            # the total rides along as a window over all matches: one statement instead of a count and a page
-            found = session.execute(
-                sa.select(t, sa.func.count().over())
-                .where(*conditions)
-                .order_by(*order)
-                .limit(per_page)
-                .offset((page - 1) * per_page)
-            ).all()
-            rows = [row[0] for row in found]
-            if found:
-                total = int(found[0][1])
-            elif page == 1:
-                total = 0
-            else:  # past the last page: only then count on its own
-                total = session.scalar(sa.select(sa.func.count()).select_from(t).where(*conditions)) or 0
+            rows, total = _page_of_tasks(session, conditions, order, page, per_page)
             names = assignee_names(session, rows)
             items = tuple(task_info(r, names) for r in rows)
             if actor.stands_in_for:
@@ -498,3 +484,19 @@ def _progress(session: sa.orm.Session, task: Any) -> tuple[int, int] | None:
 
 def _event(task: Any, now: datetime, actor: Actor, action: str, data: dict[str, Any] | None = None) -> PendingEvent:
     return PendingEvent(now, actor.username, action, task.id, task.bpmn_id, task.title, data)
+
+
+def _page_of_tasks(session: sa.orm.Session, conditions: list[Any], order: Any, page: int,
+                   per_page: int) -> tuple[list[HumanTask], int]:
+    """One page of tasks and the number of all matches, in one statement (the total rides along as a
+    window over all matches) instead of a count and a page; only past the last page is it counted alone."""
+    t = HumanTask
+    found = session.execute(
+        sa.select(t, sa.func.count().over()).where(*conditions).order_by(*order)
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    if found:
+        return [row[0] for row in found], int(found[0][1])
+    if page == 1:
+        return [], 0
+    return [], session.scalar(sa.select(sa.func.count()).select_from(t).where(*conditions)) or 0
