@@ -488,8 +488,7 @@ def _event(task: Any, now: datetime, actor: Actor, action: str, data: dict[str, 
 
 def _page_of_tasks(session: sa.orm.Session, conditions: list[Any], order: Any, page: int,
                    per_page: int) -> tuple[list[HumanTask], int]:
-    """One page of tasks and the number of all matches, in one statement (the total rides along as a
-    window over all matches) instead of a count and a page; only past the last page is it counted alone."""
+    """A page of tasks and the count of all matches in one statement (a window), not a count and a page."""
     t = HumanTask
     found = session.execute(
         sa.select(t, sa.func.count().over()).where(*conditions).order_by(*order)
@@ -497,6 +496,4 @@ def _page_of_tasks(session: sa.orm.Session, conditions: list[Any], order: Any, p
     ).all()
     if found:
         return [row[0] for row in found], int(found[0][1])
-    if page == 1:
-        return [], 0
-    return [], session.scalar(sa.select(sa.func.count()).select_from(t).where(*conditions)) or 0
+    return [], 0 if page == 1 else session.scalar(sa.select(sa.func.count()).select_from(t).where(*conditions)) or 0
