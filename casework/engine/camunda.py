@@ -237,6 +237,10 @@ def _service_like(task: etree._Element, report: _Report) -> None:
 def _user_task(task: etree._Element, report: _Report) -> None:
     _task_with_compensation(task, report)
     _expression_attrs(task, report)
+    form_key = camunda_attr(task, "formKey")
+    if form_key and not task.xpath("./bpmn:extensionElements/camunda:formData", namespaces=NSMAP):
+        report.add(task, f"camunda:formKey '{form_key}' is not served here: the task shows a generic form "
+                         "of the variables the model reads", "warning")
 
 
 def _multi_instance(loop: etree._Element, report: _Report) -> None:

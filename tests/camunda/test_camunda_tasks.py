@@ -1,0 +1,41 @@
+"""Camunda user tasks: no formData (the variables the model reads), no assignment (the default group)."""
+
+from __future__ import annotations
+
+import pytest
+
+from casework.errors import ValidationFailed
+from tests.camunda.conftest import deploy_model
+from tests.factories import only_task
+
+
+def test_a_formless_task_accepts_the_variables_the_model_reads_typed(casework, actor) -> None:
+    (info, _), = deploy_model(casework, "invoice_formless.bpmn")
+    warnings = {w["element_id"]: w["message"] for w in info.warnings}
+    assert "default group 'employee'" in warnings["prepareTransfer"]
+    assert "formKey" in warnings["approveInvoice"]
+    clerk, gf = actor("mitarbeiterin"), actor("gf")
+    case = casework.runtime.start("invoiceFormless", actor=clerk)
+    task = casework.tasks.get(only_task(case, "approveInvoice").id, actor=gf)
+    assert [(f.name, f.type, f.required) for f in task.form.fields] == [("amount", "number", False),
+                                                                         ("approved", "boolean", False)]
+    with pytest.raises(ValidationFailed) as refused:
+        casework.tasks.complete(task.id, actor=gf, data={"approved": "vielleicht", "amount": "viel", "x": 1})
+    assert set(refused.value.fields) == {"approved", "amount", "x"}
+    after = casework.tasks.complete(task.id, actor=gf, data={"approved": True, "amount": 120})
+    transfer = only_task(after, "prepareTransfer")
+    assert transfer.candidate_groups == ("employee",)  # nobody named: the process's default group
+
+
+def test_a_formless_task_over_the_api_refuses_a_wrong_type_with_a_422(casework, actor, api) -> None:
+    deploy_model(casework, "invoice_formless.bpmn")
+    case = casework.runtime.start("invoiceFormless", actor=actor("mitarbeiterin"))
+    task_id = only_task(case, "approveInvoice").id
+    gf = api("gf")
+    form = gf.get(f"/api/v1/tasks/{task_id}").json["form"]
+    assert [f["name"] for f in form["fields"]] == ["amount", "approved"]
+    wrong = gf.post(f"/api/v1/tasks/{task_id}/complete", json={"data": {"approved": "vielleicht"}})
+    assert wrong.status_code == 422 and "approved" in wrong.json["details"]["fields"]
+    done = gf.post(f"/api/v1/tasks/{task_id}/complete", json={"data": {"approved": False}})
+    assert done.status_code == 200, done.text
+    assert done.json["process_instance"]["outcome"] == "not approved"
