@@ -17,7 +17,7 @@ from casework.engine import ParsedDeployment, ProcessModel, PropertyCheck, load_
 from casework.errors import Conflict, DefinitionInvalid, Forbidden, NotFound, Problem
 from casework.records import Actor, CasePresentation, DefinitionInfo, FormField
 from casework.unit_of_work import unit_of_work
-from models import Group, ProcessDefinition, db
+from models import Group, ProcessDefinition, User, db
 
 DEPLOYER_GROUPS = ("designer", "admin")
 _LATEST_HEAD = (
@@ -222,19 +222,23 @@ class RepositoryService:
     def _unknown_groups(
         session: sa.orm.Session, processes: dict[str, ProcessModel]
     ) -> list[Problem]:
-        known = set(session.scalars(sa.select(Group.name)))
+        """Literal groups and users a task names that this installation does not know (warnings)."""
+        known_groups = set(session.scalars(sa.select(Group.name)))
+        known_users = set(session.scalars(sa.select(User.username)))
         problems = []
         for model in processes.values():
             main = _main_file(model)
             for meta in model.user_tasks.values():
-                raw = meta.candidate_groups or ""
-                if "${" in raw:
-                    continue
-                for name in filter(None, (g.strip() for g in raw.split(","))):
-                    if name not in known:
-                        problems.append(
-                            Problem(main, meta.bpmn_id, f"Unbekannte Gruppe '{name}'", "warning")
-                        )
+                for raw, known, what in ((meta.candidate_groups, known_groups, "Gruppe"),
+                                         (meta.candidate_users, known_users, "Benutzer"),
+                                         (meta.assignee, known_users, "Benutzer")):
+                    if not raw or "${" in raw:
+                        continue
+                    for name in filter(None, (g.strip() for g in raw.split(","))):
+                        if name not in known:
+                            note = " (Standardgruppe des Prozesses)" if meta.defaulted else ""
+                            problems.append(Problem(main, meta.bpmn_id, f"Unbekannte {what} '{name}'{note}: "
+                                                    "die Aufgabe erreicht so niemanden", "warning"))
         return problems
 
     # --- queries -------------------------------------------------------------------------

@@ -453,6 +453,11 @@ class Engine:
             raise ScriptFailed(
                 f"assignee of '{meta.bpmn_id}' must be a user name, got {assignee!r}", meta.bpmn_id
             )
+        raw_users = self._value(meta.candidate_users, data, meta, "candidateUsers")
+        listed = raw_users.split(",") if isinstance(raw_users, str) else list(raw_users or [])
+        users = [name for name in (str(u).strip() for u in listed) if name]
+        if not assignee and len(users) == 1 and not meta.candidate_groups:
+            assignee = users[0]  # the only one who may claim it: Camunda's single candidate user
         try:
             due_at = resolve_due(self._value(meta.due_date, data, meta, "dueDate"), now)
         except ValueError as exc:

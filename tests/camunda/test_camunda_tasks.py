@@ -39,3 +39,14 @@ def test_a_formless_task_over_the_api_refuses_a_wrong_type_with_a_422(casework, 
     done = gf.post(f"/api/v1/tasks/{task_id}/complete", json={"data": {"approved": False}})
     assert done.status_code == 200, done.text
     assert done.json["process_instance"]["outcome"] == "not approved"
+
+
+def test_candidate_users_by_expression_and_unknown_users_warned_at_the_element(casework, actor) -> None:
+    (info, _), = deploy_model(casework, "candidate_users.bpmn")
+    warnings = {w["element_id"]: w["message"] for w in info.warnings if w["severity"] == "warning"}
+    assert warnings["checkByDemo"] == "Unbekannte Benutzer 'demo': die Aufgabe erreicht so niemanden"
+    case = casework.runtime.start("candidateUsers", actor=actor("mitarbeiterin"), variables={"reviewer": "gf"})
+    task = only_task(case, "checkByReviewer")
+    assert task.assignee == "gf"  # the one candidate user
+    after = casework.tasks.complete(task.id, actor=actor("gf"), data={})
+    assert only_task(after, "checkByDemo").assignee is None
