@@ -17,7 +17,7 @@ from casework.cases.steps import LoadedInstance
 from casework.clock import Clock
 from casework.context import running_case
 from casework.engine import Engine
-from casework.errors import NotFound, ValidationFailed
+from casework.errors import Forbidden, NotFound, ValidationFailed
 from casework.records import Actor
 from casework.unit_of_work import unit_of_work
 from models import MessageSubscription
@@ -35,6 +35,13 @@ class Runtime(Protocol):
     def persist(
         self, session: sa.orm.Session, loaded: LoadedInstance, *, actor: Actor | None,
         effects: list[dict[str, Any]],
+    ) -> Any: ...
+
+    def message_start_keys(self, session: sa.orm.Session, name: str) -> list[str]: ...
+
+    def start_in(
+        self, session: sa.orm.Session, process_key: str, *, actor: Actor, business_key: str | None,
+        variables: dict[str, Any], message: tuple[str, dict[str, Any]] | None = None,
     ) -> Any: ...
 
 MAX_NAME = 200
@@ -81,7 +88,11 @@ def correlate_message(
         ).all()
         visible = [i for i in waiting if runtime.access.can_see_instance(session, actor, i)]
         if not visible:
-            raise NotFound("Kein Fall wartet auf diese Nachricht.")
+            # Camunda: a message no case waits for starts the processes whose start event waits for it
+            started = _start_by_message(runtime, session, name, key, payload, actor)
+            if not started:
+                raise NotFound("Kein Fall wartet auf diese Nachricht, und kein Prozess startet durch sie.")
+            return started
         now = runtime.clock.now()
         for instance_id in visible:  # in id order: two senders lock shared cases in the same order
             loaded = runtime.load(session, instance_id)
@@ -93,3 +104,20 @@ def correlate_message(
             ))
             runtime.persist(session, loaded, actor=actor, effects=effects)
         return visible
+
+
+def _start_by_message(
+    runtime: Runtime, session: sa.orm.Session, name: str, key: str | None, payload: dict[str, Any], actor: Actor
+) -> list[str]:
+    """Start a case of every process the actor may start whose start event waits for ``name``; the
+    correlation key becomes the business key, the payload's entries the start variables."""
+    started = []
+    for process_key in runtime.message_start_keys(session, name):
+        try:
+            case = runtime.start_in(session, process_key, actor=actor, business_key=key,
+                                    variables=dict(payload), message=(name, payload))
+        except (Forbidden, NotFound):
+            continue  # not the sender's to start: as if it did not exist
+        started.append(case.id)
+    return started
+

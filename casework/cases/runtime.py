@@ -89,7 +89,8 @@ class RuntimeService:
         Raises:
             NotFound: no such process.
             Forbidden: the actor is not in the process's starter groups.
-            ValidationFailed: the start variables do not fit the start form.
+            ValidationFailed: the start variables do not fit the start form, or the process starts
+                only by a message (no none start event).
         """
         if variables is not None and not isinstance(variables, dict):
             raise ValidationFailed("Variablen müssen ein Objekt sein.", {"variables": "Kein Objekt"})
@@ -115,6 +116,17 @@ class RuntimeService:
             name = self.repository.get_definition(process_key).name
             raise DuplicateBusinessKey(duplicate_message(business_key, name), None) from exc
 
+    def startable(self, session: sa.orm.Session, process_key: str, actor: Actor) -> tuple[Any, ProcessModel]:
+        """The latest version of a process the actor may start, and its model.
+
+        Raises:
+            NotFound: no such process.  Forbidden: the actor is not in its starter groups.
+        """
+        definition = self.repository.latest_head(session, process_key)
+        if definition.starter_groups and not (actor.is_admin or set(definition.starter_groups) & actor.groups):
+            raise Forbidden("Sie dürfen diesen Prozess nicht starten.")
+        return definition, self.repository.cache.get(session, definition.id, definition.content_hash, definition.key)
+
     def _prepare_start(
         self,
         session: sa.orm.Session,
@@ -123,12 +135,21 @@ class RuntimeService:
         business_key: str | None,
         variables: dict[str, Any],
         organisation_id: int | None,
+        message: tuple[str, dict[str, Any]] | None = None,
     ) -> PreparedStep:
-        """Checks and the engine run of :meth:`start`, in its read-only unit of work."""
-        definition = self.repository.latest_head(session, process_key)
-        if definition.starter_groups and not (actor.is_admin or set(definition.starter_groups) & actor.groups):
-            raise Forbidden("Sie dürfen diesen Prozess nicht starten.")
-        model = self.repository.cache.get(session, definition.id, definition.content_hash, definition.key)
+        """Checks and the engine run of :meth:`start`, in its read-only unit of work; with ``message``
+        (name, payload) the process's message start event receives it.
+
+        Raises:
+            ValidationFailed: a plain start of a process that starts only by a message.
+        """
+        definition, model = self.startable(session, process_key, actor)
+        if message is None and not model.none_start and model.message_starts:
+            # a case started here would wait for its start message forever (a timer start fires)
+            how = ", ".join(f"Nachricht '{m}'" for m in model.message_starts)
+            raise ValidationFailed(
+                f"Der Prozess '{process_key}' hat kein einfaches Startereignis; er startet durch {how} "
+                "(POST /api/v1/messages).", {"process_key": f"Startet nur durch {how}."})
         owner = self._owner(actor, organisation_id)
         ensure_unique(session, organisation_id=owner, process_key=definition.key, process_name=model.name,
                       business_key=business_key)
@@ -138,14 +159,45 @@ class RuntimeService:
         instance_id = str(uuid.uuid4())
         with running_case(session, instance_id, owner, parties) as effects:
             workflow = self.engine.start(model, data)
+            elements = self.engine.correlate(workflow, message[0], message[1], None) if message else []
         loaded = _started(instance_id, definition, model, workflow, business_key, owner, parties, actor, now)
         new_row = _new_row(loaded, definition.id)
         started = PendingEvent(now, actor.username, "instance_started",
                                data={"version": definition.version, "variables": data})
         loaded.events.append(started)
+        if message:
+            loaded.events.append(PendingEvent(now, actor.username, "message_received", task_name=elements[0],
+                                              data={"message": message[0], "payload": message[1],
+                                                    "elements": elements}))
         return PreparedStep(loaded, effects, before=lambda: self.engine.unstarted(model, data),
                             persist_options={"new_row": new_row}, failure_events=[started],
                             extra={"parties": parties})
+
+    def start_in(
+        self,
+        session: sa.orm.Session,
+        process_key: str,
+        *,
+        actor: Actor,
+        business_key: str | None,
+        variables: dict[str, Any],
+        message: tuple[str, dict[str, Any]] | None = None,
+    ) -> InstanceInfo:
+        """Start a case inside the caller's (writing) unit of work: a message that starts a process
+        is delivered with the messages to waiting cases, all in one transaction."""
+        prepared = self._prepare_start(session, process_key, actor, business_key, variables, None, message)
+        snapshot, plan = self.persist(session, prepared.loaded, actor=actor, effects=prepared.effects,
+                                      **prepared.persist_options)
+        parties = prepared.extra["parties"]
+        if parties:
+            session.connection().execute(
+                _INSERT_PARTIES, [{"instance_id": prepared.loaded.id, "organisation_id": o} for o in parties])
+        return self.info(prepared.loaded, snapshot, tuple(plan.new_tasks))
+
+    def message_start_keys(self, session: sa.orm.Session, name: str) -> list[str]:
+        """Keys of the deployed processes (latest versions) whose start event waits for message ``name``."""
+        return [row.key for row in self.repository.latest_rows(session)
+                if name in self.repository.model_for(row).message_starts]
 
     def terminate(self, instance_id: str, *, actor: Actor, reason: str) -> InstanceInfo:
         """Cancel a running case and its open tasks (admins only).

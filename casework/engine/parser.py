@@ -111,6 +111,11 @@ class ProcessModel:
     # code lists the process declares for computed values (``codes:<name>``)
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
 
+    # whether the process has a none start event (POST /process-instances can start it)
+    none_start: bool = True
+    # message name -> start event id, for the start events that wait for a message
+    message_starts: dict[str, str] = field(default_factory=dict)
+
     @cached_property
     def options(self) -> dict[str, dict[str, str]]:
         """Code labels of every enum field of the process's forms (field name -> code -> label)."""
@@ -430,6 +435,8 @@ def _build_model(parser: FallwerkParser, key: str, process: etree._Element, file
         facts=read_facts(process),
         element_names=_element_names(process),
         codes=read_codes(process),
+        none_start=bool(starts),
+        message_starts=_message_starts(process),
     )
 
 
@@ -440,6 +447,19 @@ def _element_names(process: etree._Element) -> dict[str, str]:
         if name and element_id:
             names[element_id] = " ".join(name.split())
     return names
+
+
+def _message_starts(process: etree._Element) -> dict[str, str]:
+    """{message name: start event id} for the process's own start events that wait for a message."""
+    names = {m.get("id"): m.get("name") or m.get("id")
+             for m in process.getroottree().getroot().xpath("./bpmn:message", namespaces=NSMAP)}
+    found: dict[str, str] = {}
+    for start in process.xpath("./bpmn:startEvent", namespaces=NSMAP):
+        for definition in start.xpath("./bpmn:messageEventDefinition", namespaces=NSMAP):
+            name = names.get(definition.get("messageRef"))
+            if name:
+                found[str(name)] = str(start.get("id"))
+    return found
 
 
 def _has_event_definition(event: etree._Element) -> bool:

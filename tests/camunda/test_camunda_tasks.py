@@ -50,3 +50,24 @@ def test_candidate_users_by_expression_and_unknown_users_warned_at_the_element(c
     assert task.assignee == "gf"  # the one candidate user
     after = casework.tasks.complete(task.id, actor=actor("gf"), data={})
     assert only_task(after, "checkByDemo").assignee is None
+
+
+def test_a_message_starts_a_case_and_the_process_cannot_be_started_plainly(casework, actor, api) -> None:
+    deploy_model(casework, "message_start.bpmn")
+    clerk = api("mitarbeiterin")
+    plain = clerk.post("/api/v1/process-instances", json={"process_key": "messageStart"})
+    assert plain.status_code == 422, plain.text
+    assert "applicationReceived" in plain.json["message"]
+    sent = clerk.post("/api/v1/messages", json={"name": "applicationReceived", "correlation_key": "A-17",
+                                               "payload": {"applicant": "Erika", "amount": 300}})
+    assert sent.status_code == 200, sent.text
+    (case_id,) = sent.json["correlated"]
+    case = clerk.get(f"/api/v1/process-instances/{case_id}").json
+    assert case["business_key"] == "A-17" and case["status"] == "running"
+    assert case["variables"]["applicant"] == "Erika"
+    assert case["variables"]["applicationReceived"] == {"applicant": "Erika", "amount": 300}
+    assert [t["name"] for t in case["open_tasks"]] == ["checkApplication"]
+    # an unknown message, and one the sender may not start, find nothing: 404
+    assert clerk.post("/api/v1/messages", json={"name": "nothing", "correlation_key": None}).status_code == 404
+    assert api("gf").post("/api/v1/messages", json={"name": "applicationReceived",
+                                                     "correlation_key": "B"}).status_code == 404
