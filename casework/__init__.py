@@ -17,7 +17,7 @@ in pyproject.toml, docs/architecture.md):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from casework.casefile.storage import DocumentStorage, FilesystemStorage
 from casework.casefile.withdrawal import WithdrawalService
 from casework.cases.access import AccessService
 from casework.cases.directory import DirectoryService
+from casework.cases.external_tasks import ExternalTaskService
 from casework.cases.history import HistoryService
 from casework.cases.incidents import StuckCaseCheck
 from casework.cases.parties import build_party_helpers
@@ -71,6 +72,7 @@ class Casework:
         limits: StepLimits | None = None,
         document_storage: DocumentStorage | None = None,
         document_max_bytes: int = DEFAULT_MAX_BYTES,
+        external_workers: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.clock = clock or Clock()
         # the calculator and the legal parameters: deadline(), notified_on(), legal_parameter()
@@ -145,6 +147,9 @@ class Casework:
         self.management.jobs.extend([self.reminders.send_digests, self.outbox.deliver_due, self.outbox.purge_sent])
         self.management.jobs.append(self.stuck_cases)
         self.management.jobs.append(self.sessions.purge)
+        # external tasks (camunda:type="external"): rows kept in step with each case, fetched by workers
+        self.external_tasks = ExternalTaskService(self.runtime, self.clock, external_workers or {})
+        self.runtime.step_listeners.append(self.external_tasks.on_step)
 
 
 __all__ = ["Casework", "StepLimits"]

@@ -31,6 +31,7 @@ GROUPS = {
     "beirat_proposer": "Vorschlagsberechtigte für den Beirat",
     "designer": "Prozessdesign",
     "admin": "Administration",
+    "service_account": "Dienstkonten externer Worker",
 }
 
 # escalations of overdue tasks go to the supervisor group
@@ -93,6 +94,8 @@ USERS: list[tuple[str, str, str, list[tuple[str, str]]]] = [
      [("beirat_proposer", "hwk-musterstadt")]),
     ("designer", "Dana Designerin", _JC, [("designer", _JC)]),
     ("admin", "Administration", _JC, [("admin", _JC)]),
+    # a worker for external tasks signs in as this account (setting EXTERNAL_TASK_WORKERS)
+    ("dienst.worker", "Externer Worker (Dienstkonto)", _JC, [("service_account", _JC)]),
 ]
 
 

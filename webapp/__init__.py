@@ -80,6 +80,7 @@ def _casework(app: Flask) -> Casework:
         limits=StepLimits.from_config(app.config),
         document_storage=document_storage(app),
         document_max_bytes=int(app.config["DOCUMENTS_MAX_BYTES"]),
+        external_workers=app.config["EXTERNAL_TASK_WORKERS"],
     )
 
 

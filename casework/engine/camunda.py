@@ -40,8 +40,8 @@ _REFUSED_EXTENSIONS = {
                  '(camunda:type="external" camunda:topic="…") served by a worker',
     "field": "camunda:field injects values into Java classes, which are not run here",
 }
-# external tasks are refused until their API exists (issue 16, part f)
-EXTERNAL_TASKS_SUPPORTED = False
+# external tasks run as service tasks only (a send task would throw its message instead of waiting)
+EXTERNAL_TASK_ELEMENTS = ("serviceTask",)
 
 
 class _Report:
@@ -220,8 +220,8 @@ def _service_like(task: etree._Element, report: _Report) -> None:
     if kind == "external":
         if not camunda_attr(task, "topic"):
             report.add(task, 'an external task needs camunda:topic="…" (the topic its workers fetch)')
-        elif not EXTERNAL_TASKS_SUPPORTED:
-            report.add(task, "external tasks are not supported yet")
+        elif name not in EXTERNAL_TASK_ELEMENTS:
+            report.add(task, f"an external {name} is not supported: model it as a service task")
         return
     if kind:
         report.add(task, f"camunda:type=\"{kind}\" is not supported; use camunda:type=\"external\"")

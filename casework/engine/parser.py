@@ -16,7 +16,7 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
 from SpiffWorkflow.bpmn.parser.util import full_tag
-from SpiffWorkflow.bpmn.specs.defaults import CallActivity, ManualTask, NoneTask
+from SpiffWorkflow.bpmn.specs.defaults import CallActivity, ManualTask, NoneTask, ServiceTask
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import (
     BusinessRuleTaskParser,
@@ -36,6 +36,7 @@ from casework.records import FormSpec
 from .camunda import adapt
 from .cron import use_cron_timers
 from .depth import MAX_CHAIN, chain_problems
+from .external import EXTERNAL_TOPIC_ATTR
 from .facts import read_codes, read_facts, read_title
 from .forms import read_form
 from .inferred_forms import form_for_formless_task
@@ -44,6 +45,7 @@ from .schema import schema_problems
 from .script_lint import lint_dmn
 from .xmlsafe import (
     BPMN_NS,
+    CAMUNDA_NS,
     DMN_NAMESPACES,
     NSMAP,
     UnsafeXml,
@@ -58,8 +60,7 @@ from .xmlsafe import (
 
 # Attribute under which our parser stores a human task's UserTaskMeta on the SpiffWorkflow spec.
 META_ATTR = "fallwerk_meta"
-# Attribute holding the camunda:topic of an external service task (casework.external_tasks).
-EXTERNAL_TOPIC_ATTR = "fallwerk_external_topic"
+
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,8 @@ class ProcessModel:
     # code lists the process declares for computed values (``codes:<name>``)
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
 
+    # the topics of its external tasks (none: no external task rows to keep)
+    external_topics: tuple[str, ...] = ()
     # whether the process has a none start event (POST /process-instances can start it)
     none_start: bool = True
     # message name -> start event id, for the start events that wait for a message
@@ -205,6 +208,16 @@ class PlainTaskParser(_StandardMultiInstance, CamundaTaskParser):  # type: ignor
     pass
 
 
+class ServiceTaskParser(_StandardMultiInstance, CamundaTaskParser):  # type: ignore[misc]
+    """A service task; an external one (camunda:type="external") keeps its topic on the spec."""
+
+    def create_task(self) -> Any:
+        spec = super().create_task()
+        if self.node.get(f"{{{CAMUNDA_NS}}}type") == "external":
+            setattr(spec, EXTERNAL_TOPIC_ATTR, self.node.get(f"{{{CAMUNDA_NS}}}topic"))
+        return spec
+
+
 class RuleTaskParser(_StandardMultiInstance, BusinessRuleTaskParser):  # type: ignore[misc]
     pass
 
@@ -226,6 +239,7 @@ class FallwerkParser(CamundaParser):  # type: ignore[misc]
         full_tag("manualTask"): (ManualTaskParser, ManualTask),
         full_tag("task"): (PlainTaskParser, NoneTask),
         full_tag("businessRuleTask"): (RuleTaskParser, BusinessRuleTask),
+        full_tag("serviceTask"): (ServiceTaskParser, ServiceTask),
         full_tag("callActivity"): (CallParser, CallActivity),
         full_tag("subProcess"): (EmbeddedSubprocessParser, CallActivity),
     }
@@ -436,6 +450,9 @@ def _build_model(parser: FallwerkParser, key: str, process: etree._Element, file
         element_names=_element_names(process),
         codes=read_codes(process),
         none_start=bool(starts),
+        external_topics=tuple(sorted({
+            str(getattr(t, EXTERNAL_TOPIC_ATTR)) for c in [spec, *subprocess_specs.values()]
+            for t in c.task_specs.values() if getattr(t, EXTERNAL_TOPIC_ATTR, None)})),
         message_starts=_message_starts(process),
     )
 

@@ -34,6 +34,7 @@ from casework.records import FormSpec
 
 from . import events
 from .events import WaitingTimer
+from .external import ExternalTasksMixin, topic_of
 from .forms import coerce_default
 from .limits import WATCHDOG, LimitExceeded, StepLimits, data_exceeded, time_exceeded
 from .parser import ProcessModel, UserTaskMeta
@@ -125,7 +126,7 @@ def _describe(exc: Exception) -> str:
     return " ".join([text, *notes])
 
 
-class Engine:
+class Engine(ExternalTasksMixin):
     """SpiffWorkflow behind a small facade; reentrant, one per application."""
 
     def __init__(
@@ -224,7 +225,7 @@ class Engine:
         if not failed and ERROR_KEY not in wf.task_tree.internal_data:
             raise Conflict("nothing in this case has failed")
         patch = json.loads(json.dumps(variables, default=_json_default))
-        wf.task_tree.internal_data.pop(ERROR_KEY, None)
+        incident = wf.task_tree.internal_data.pop(ERROR_KEY, None) or {}
         retried = []
         for task in failed:
             retried.append(task.task_spec.bpmn_id or task.task_spec.name)
@@ -235,6 +236,12 @@ class Engine:
             wf.task_tree.data.update(patch)
             ready = [t for t in all_tasks(wf) if t.state == TaskState.READY]
             retried = [t.task_spec.bpmn_id for t in ready if t.task_spec.bpmn_id]
+            # an incident at an external task (no retries left): the worker may fetch it again
+            for task in all_tasks(wf):
+                if task.state == TaskState.STARTED and topic_of(task) is not None:
+                    task.data.update(patch)
+            if not retried and incident.get("element"):
+                retried = [incident["element"]]
         with engine_time(self._clock.now), WATCHDOG.step(self.limits):
             self.step(wf)
         return retried

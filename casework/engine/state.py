@@ -18,7 +18,8 @@ from SpiffWorkflow.util.task import TaskState
 from casework.presentation import render_title
 from casework.records import FormSpec
 
-from .parser import EXTERNAL_TOPIC_ATTR, META_ATTR, ProcessModel, UserTaskMeta
+from .external import EXTERNAL_TOPIC_ATTR
+from .parser import META_ATTR, ProcessModel, UserTaskMeta
 
 Workflow: TypeAlias = BpmnWorkflow
 

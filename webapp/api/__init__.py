@@ -48,6 +48,7 @@ from webapp.api import casefile as _casefile  # noqa: F401
 from webapp.api import deadlines as _deadlines  # noqa: F401
 from webapp.api import definitions as _definitions  # noqa: F401
 from webapp.api import diagram as _diagram  # noqa: F401
+from webapp.api import external_tasks as _external_tasks  # noqa: F401
 from webapp.api import instances as _instances  # noqa: F401
 from webapp.api import messages as _messages  # noqa: F401
 from webapp.api import tasks as _tasks  # noqa: F401
