@@ -113,7 +113,7 @@ def test_only_service_accounts_allowed_for_the_topic_may_fetch_or_answer(casewor
     answer = api("gf").post(f"/api/v1/external-tasks/{task['id']}/complete", json={"worker_id": "w1"})
     assert answer.status_code == 404
     bad = _fetch(api("dienst.worker"), topics=[{"topic": "credit-check", "lock_duration_ms": -1}])
-    assert bad.status_code == 422 and "topics[0].lock_duration_ms" in bad.json["details"]["fields"]
+    assert bad.status_code == 422 and any("lock_duration_ms" in f for f in bad.json["details"]["fields"])
 
 
 def test_two_workers_fetching_at_once_never_get_the_same_task(casework, actor, api, credit) -> None:

@@ -38,8 +38,10 @@ class MessageResult(Answer):
 def correlate_message(json: MessageRequest) -> Response:
     """Send a message to the cases waiting for it.
 
-    404 when no case the caller can see waits for this name and key; 409 when a waiting case
-    changed meanwhile (send again).
+    404 when no case the caller can see waits for this name and key and no process the caller may
+    start begins with this message; 409 when a waiting case changed meanwhile (send again). A message
+    no case waits for starts a case of each process whose start event waits for it (the payload's
+    entries become its variables, the correlation key its business key).
     """
     correlated = services().runtime.correlate_message(
         json.name, json.correlation_key, json.payload, actor=actor()

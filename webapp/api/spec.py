@@ -46,7 +46,7 @@ PATH_DESCRIPTIONS = {
     "document_id": "document id",
     "username": "the user name",
 }
-TAGS = ("auth", "definitions", "instances", "tasks", "deadlines", "system")
+TAGS = ("auth", "definitions", "instances", "tasks", "deadlines", "system", "external-tasks")
 ERRORS = {
     400: "Malformed JSON or request",
     401: "Not authenticated",
