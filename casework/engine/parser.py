@@ -16,7 +16,8 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
 from SpiffWorkflow.bpmn.parser.util import full_tag
-from SpiffWorkflow.bpmn.specs.defaults import CallActivity, ManualTask, NoneTask, ServiceTask
+from SpiffWorkflow.bpmn.parser.task_parsers import SubprocessParser
+from SpiffWorkflow.bpmn.specs.defaults import CallActivity, EventSubprocess, ManualTask, NoneTask, ServiceTask
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import (
     BusinessRuleTaskParser,
@@ -40,6 +41,7 @@ from .external import EXTERNAL_TOPIC_ATTR
 from .facts import read_codes, read_facts, read_title
 from .forms import read_form
 from .inferred_forms import form_for_formless_task
+from .interrupting import INTERRUPTING_ATTR, is_interrupting
 from .lint import PropertyCheck, executable_processes, lint_bpmn
 from .schema import schema_problems
 from .script_lint import lint_dmn
@@ -227,7 +229,16 @@ class CallParser(_StandardMultiInstance, CallActivityParser):  # type: ignore[mi
 
 
 class EmbeddedSubprocessParser(_StandardMultiInstance, SubWorkflowParser):  # type: ignore[misc]
-    pass
+    """Camunda's subprocess parser drops ``triggeredByEvent``: an event subprocess would become an
+    ordinary subprocess nothing leads to, so its start event (interrupting or not) never fired."""
+
+    def create_task(self) -> Any:
+        if self.node.get("triggeredByEvent") != "true":
+            return super().create_task()
+        subworkflow_spec = SubprocessParser.get_subprocess_spec(self)
+        spec = EventSubprocess(self.spec, self.bpmn_id, subworkflow_spec=subworkflow_spec, **self.bpmn_attributes)
+        setattr(spec, INTERRUPTING_ATTR, is_interrupting(self.node))
+        return spec
 
 
 class FallwerkParser(CamundaParser):  # type: ignore[misc]

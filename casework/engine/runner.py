@@ -35,6 +35,7 @@ from casework.records import FormSpec
 from . import events
 from .events import WaitingTimer
 from .external import ExternalTasksMixin, topic_of
+from .interrupting import apply_interrupting
 from .forms import coerce_default
 from .limits import WATCHDOG, LimitExceeded, StepLimits, data_exceeded, time_exceeded
 from .parser import ProcessModel, UserTaskMeta
@@ -299,6 +300,8 @@ class Engine(ExternalTasksMixin):
                 self._record(wf, None, time_exceeded(self.limits).message)
                 return
             tasks = list(all_tasks(wf))
+            if apply_interrupting(wf, tasks):
+                continue  # an interrupting event subprocess cancelled the rest of its scope: run again
             stuck = [t for t in tasks if t.state == TaskState.READY and not t.task_spec.manual]
             if not stuck:
                 if not any(t.state == TaskState.ERROR for t in tasks):

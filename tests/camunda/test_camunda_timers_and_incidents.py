@@ -88,3 +88,26 @@ def test_the_background_check_turns_running_cases_that_cannot_move_into_incident
     assert actions.count("instance_failed") == 2
     assert casework.history.verify_chain(case.id)
     assert casework.stuck_cases.check() == []  # an incident is not reported twice
+
+
+def _event_subprocess_case(casework, actor, clock, interrupting: str):
+    from tests.camunda.conftest import model_bytes
+
+    xml = model_bytes("event_subprocess.bpmn").replace(b"INTERRUPTING", interrupting.encode())
+    casework.repository.deploy({"event_subprocess.bpmn": xml}, actor=None)
+    case = casework.runtime.start("eventSubprocess", actor=actor("mitarbeiterin"))
+    clock.set(START + timedelta(days=3))
+    casework.management.fire_due()
+    return casework.runtime.get(case.id, actor=actor("admin"))
+
+
+def test_an_interrupting_event_subprocess_cancels_the_main_flows_task(casework, actor, clock) -> None:
+    case = _event_subprocess_case(casework, actor, clock, "true")
+    assert [t.name for t in case.open_tasks] == ["closeFile"]
+    done = casework.tasks.complete(case.open_tasks[0].id, actor=actor("gf"), data={})
+    assert done.status == "completed"
+
+
+def test_a_non_interrupting_event_subprocess_leaves_the_main_flow_alone(casework, actor, clock) -> None:
+    case = _event_subprocess_case(casework, actor, clock, "false")
+    assert sorted(t.name for t in case.open_tasks) == ["closeFile", "handleCase"]
