@@ -35,8 +35,8 @@ from casework.records import FormSpec
 from . import events
 from .events import WaitingTimer
 from .external import ExternalTasksMixin, topic_of
-from .interrupting import apply_interrupting
 from .forms import coerce_default
+from .interrupting import apply_interrupting
 from .limits import WATCHDOG, LimitExceeded, StepLimits, data_exceeded, time_exceeded
 from .parser import ProcessModel, UserTaskMeta
 from .scripting import RestrictedEnvironment, is_expression, make_script_engine
