@@ -236,9 +236,12 @@ class RepositoryService:
                         continue
                     for name in filter(None, (g.strip() for g in raw.split(","))):
                         if name not in known:
-                            note = " (Standardgruppe des Prozesses)" if meta.defaulted else ""
-                            problems.append(Problem(main, meta.bpmn_id, f"Unbekannte {what} '{name}'{note}: "
-                                                    "die Aufgabe erreicht so niemanden", "warning"))
+                            fallback = meta.fallback_group
+                            problems.append(Problem(main, meta.bpmn_id, f"Unbekannte {what} '{name}': " + (
+                                "die Standardgruppe des Prozesses gibt es nicht; die Aufgabe erreicht so niemanden"
+                                if meta.defaulted or fallback == name else
+                                f"erreicht die Aufgabe sonst niemanden, geht sie an die Standardgruppe "
+                                f"'{fallback}' des Prozesses"), "warning"))
         return problems
 
     # --- queries -------------------------------------------------------------------------

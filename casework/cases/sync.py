@@ -7,6 +7,7 @@ the instance's compare-and-set update.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -98,6 +99,8 @@ def _plan_new(
     resolved = _resolve(session, engine, loaded, new, now)
     user_ids = _user_ids(session, {a.assignee for _, a, _ in resolved if a.assignee})
     group_ids = access.group_ids(session, tuple({g for _, a, _ in resolved for g in a.candidate_groups}))
+    resolved = _never_to_nobody(resolved, user_ids, group_ids)
+    group_ids = access.group_ids(session, tuple({g for _, a, _ in resolved for g in a.candidate_groups}))
     for task, assignment, problem in resolved:
         assignee_id = user_ids.get(assignment.assignee) if assignment.assignee else None
         plan.new_rows.append(_task_row(loaded, task, assignment, assignee_id, now))
@@ -188,6 +191,20 @@ def _created_event(task: ReadyTask, assignment: Assignment, problem: str | None,
     if problem:
         data["assignment_error"] = problem
     return PendingEvent(now, None, "task_created", task.id, task.bpmn_id, task.title, data)
+
+
+def _never_to_nobody(
+    resolved: list[tuple[ReadyTask, Assignment, str | None]], user_ids: dict[str, int], group_ids: dict[str, int]
+) -> list[tuple[ReadyTask, Assignment, str | None]]:
+    """A task whose assignee and groups are all unknown here (Camunda's ``demo`` user, say), or whose
+    assignment failed, goes to its process's default group instead of nobody (deploy warned)."""
+    found = []
+    for task, assignment, problem in resolved:
+        reachable = (assignment.assignee in user_ids) or any(g in group_ids for g in assignment.candidate_groups)
+        if not reachable:
+            assignment = replace(assignment, candidate_groups=(task.meta.fallback_group,))
+        found.append((task, assignment, problem))
+    return found
 
 
 def _user_ids(session: sa.orm.Session, usernames: set[str]) -> dict[str, int]:

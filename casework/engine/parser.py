@@ -87,6 +87,8 @@ class UserTaskMeta:
     # title template (``title`` property: "Abstimmung über {vote_item.nominee}"), casework/presentation.py
     facts: tuple[Fact, ...] = ()
     title_template: str | None = None
+    # where the task goes when whoever it names is unknown here (casework.cases.sync)
+    fallback_group: str = "admin"
 
 
 @dataclass
@@ -151,6 +153,7 @@ def _meta_from_xml(node: etree._Element, file: str) -> UserTaskMeta:
         candidate_groups=default_group(node) if defaulted else groups,
         candidate_users=users,
         defaulted=defaulted,
+        fallback_group=default_group(node),
         assignee=assignee,
         due_date=camunda_attr(node, "dueDate"),
         priority=camunda_attr(node, "priority"),

@@ -44,12 +44,14 @@ def test_a_formless_task_over_the_api_refuses_a_wrong_type_with_a_422(casework, 
 def test_candidate_users_by_expression_and_unknown_users_warned_at_the_element(casework, actor) -> None:
     (info, _), = deploy_model(casework, "candidate_users.bpmn")
     warnings = {w["element_id"]: w["message"] for w in info.warnings if w["severity"] == "warning"}
-    assert warnings["checkByDemo"] == "Unbekannte Benutzer 'demo': die Aufgabe erreicht so niemanden"
+    assert warnings["checkByDemo"] == ("Unbekannte Benutzer 'demo': erreicht die Aufgabe sonst niemanden, geht "
+                                       "sie an die Standardgruppe 'employee' des Prozesses")
     case = casework.runtime.start("candidateUsers", actor=actor("mitarbeiterin"), variables={"reviewer": "gf"})
     task = only_task(case, "checkByReviewer")
     assert task.assignee == "gf"  # the one candidate user
     after = casework.tasks.complete(task.id, actor=actor("gf"), data={})
-    assert only_task(after, "checkByDemo").assignee is None
+    demo = only_task(after, "checkByDemo")  # Camunda's user "demo" is unknown here: the default group
+    assert (demo.assignee, demo.candidate_groups) == (None, ("employee",))
 
 
 def test_a_message_starts_a_case_and_the_process_cannot_be_started_plainly(casework, actor, api) -> None:
