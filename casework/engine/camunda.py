@@ -21,7 +21,7 @@ from casework.errors import Problem
 
 from .cron import CRON_PREFIX, CronError, looks_like_cron, parse_cron
 from .juel import JuelError, has_expression, translate_value
-from .xmlsafe import BPMN_NS, CAMUNDA_NS, NSMAP, camunda_attr, local_name, nearest_id
+from .xmlsafe import BPMN_NS, CAMUNDA_NS, NSMAP, camunda_attr, local_name, nearest_id, task_property
 
 # user task attributes that may hold an expression
 EXPRESSION_ATTRS = ("candidateGroups", "candidateUsers", "assignee", "dueDate", "followUpDate", "priority")
@@ -210,11 +210,15 @@ def _timer(definition: etree._Element, report: _Report) -> None:
 def _service_like(task: etree._Element, report: _Report) -> None:
     name = local_name(task)
     java = [a for a in JAVA_ATTRS if camunda_attr(task, a)]
+    if java and name == "serviceTask" and _process_property(task, "java_delegates") == "external":
+        _java_as_external(task, java[0], report)
+        return
     if java:
         attr = java[0]
         report.add(task, f"camunda:{attr}=\"{camunda_attr(task, attr)}\" is Java code, which Fallwerk cannot run; "
                          'make the element an external task (camunda:type="external" camunda:topic="…") '
-                         "served by a worker, or a script task")
+                         "served by a worker, or a script task; or set the process property "
+                         "java_delegates=external to run every Java delegate as an external task")
         return
     kind = camunda_attr(task, "type")
     if kind == "external":
@@ -232,6 +236,26 @@ def _service_like(task: etree._Element, report: _Report) -> None:
         return  # reported as a connector
     report.add(task, f"the {name} has no implementation: give it camunda:type=\"external\" and a "
                      "camunda:topic, or model it as a script task; otherwise the case would wait forever")
+
+
+def _process_property(element: etree._Element, name: str) -> str | None:
+    process = element
+    while process is not None and local_name(process) != "process":
+        process = process.getparent()
+    value = task_property(process, name) if process is not None else None
+    return value.strip() if value else None
+
+
+def _java_as_external(task: etree._Element, attr: str, report: _Report) -> None:
+    """The designer chose (process property java_delegates=external) to deploy Java delegates as
+    external tasks: the class name, or the bean of the expression, is the topic a worker serves."""
+    value = str(camunda_attr(task, attr)).strip()
+    topic = value[2:-1].strip() if value[:2] in ("${", "#{") and value.endswith("}") else value
+    del task.attrib[f"{{{CAMUNDA_NS}}}{attr}"]
+    task.set(f"{{{CAMUNDA_NS}}}type", "external")
+    task.set(f"{{{CAMUNDA_NS}}}topic", topic)
+    report.add(task, f"camunda:{attr}=\"{value}\" runs as an external task with the topic '{topic}' "
+                     "(process property java_delegates=external): a worker must serve it", "info")
 
 
 def _user_task(task: etree._Element, report: _Report) -> None:

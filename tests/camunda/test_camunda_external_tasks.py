@@ -155,3 +155,20 @@ def test_the_documented_worker_runs_as_its_own_process(app, casework, actor, cre
     admin = actor("admin")
     assert casework.runtime.get(small, actor=admin).variables["credit_ok"] is True
     assert casework.runtime.get(large, actor=admin).outcome == "rejected"
+
+
+def test_java_delegates_run_as_external_tasks_when_the_designer_chooses_so(casework, actor, api) -> None:
+    from tests.camunda.conftest import model_bytes
+
+    xml = model_bytes("stuck_service.bpmn").replace(
+        b'<bpmn:process id="stuckService" isExecutable="true">',
+        b'<bpmn:process id="stuckService" isExecutable="true"><bpmn:extensionElements><camunda:properties>'
+        b'<camunda:property name="java_delegates" value="external" /></camunda:properties></bpmn:extensionElements>')
+    ((info, _),) = casework.repository.deploy({"stuck_service.bpmn": xml}, actor=None)
+    assert any("topic 'org.example.CallLegacy'" in w["message"] for w in info.warnings)
+    case = casework.runtime.start("stuckService", actor=actor("admin"))
+    assert case.status == "running"
+    worker = api("dienst.worker")
+    (task,) = _fetch(worker, topics=[{"topic": "org.example.CallLegacy", "lock_duration_ms": 1000}]).json
+    worker.post(f"/api/v1/external-tasks/{task['id']}/complete", json={"worker_id": "w1"})
+    assert casework.runtime.get(case.id, actor=actor("admin")).status == "completed"
