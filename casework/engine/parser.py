@@ -8,7 +8,9 @@ Its user task parser keeps the Camunda assignment attributes that the stock pars
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from copy import deepcopy
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -296,20 +298,37 @@ def _decision_ids(doc: _Document) -> set[str]:
     return {str(d.get("id")) for d in doc.root if isinstance(d.tag, str) and local_name(d) == "decision"}
 
 
+_PYTHON_REPR = re.compile(r"^(\w+)\((.*)\)$", re.S)
+
+
 def _spiff_problem(exc: Exception, file: str, fallback_id: str | None) -> Problem:
     element = getattr(exc, "id", None) or fallback_id
     if isinstance(exc, RecursionError):  # a shape chain_problems does not foresee; never the raw text
         return Problem(file, element, f"Das Modell ist zu tief geschachtelt (höchstens {MAX_CHAIN} "
                        "Elemente hintereinander); bitte in aufgerufene Prozesse aufteilen.")
     message = str(exc).rstrip(". ").strip() or type(exc).__name__
+    if _PYTHON_REPR.match(message) or not isinstance(exc, SpiffWorkflowException):
+        # a Python error inside SpiffWorkflow's parser: no repr, no bare exception text
+        inner = _PYTHON_REPR.sub(r"\2", message).strip("'\"")
+        message = f"this element cannot be read (SpiffWorkflow's parser failed on it: {inner})"
     return Problem(getattr(exc, "file_name", None) or file, element, message)
 
 
 def _add_to_parser(parser: FallwerkParser, doc: _Document) -> None:
     if doc.kind == "bpmn":
         parser.add_bpmn_xml(doc.root, doc.file)
-    else:
-        parser.add_dmn_xml(doc.root, doc.file)
+        return
+    # SpiffWorkflow registers a DMN document under its first decision only and then fails on a
+    # second one: each decision goes in as a document of its own, so every decisionRef finds it
+    decisions = [d for d in doc.root if isinstance(d.tag, str) and local_name(d) == "decision"]
+    for decision in decisions if len(decisions) > 1 else [None]:
+        root = doc.root
+        if decision is not None:
+            root = deepcopy(doc.root)
+            for other in [d for d in root if isinstance(d.tag, str) and local_name(d) == "decision"]:
+                if other.get("id") != decision.get("id"):
+                    root.remove(other)
+        parser.add_dmn_xml(root, doc.file)
 
 
 def parse_deployment(

@@ -109,3 +109,9 @@ def test_what_cannot_run_is_refused_at_deploy_naming_each_element(casework) -> N
     assert "compensation is not supported" in problems["undo"]
     for message in problems.values():  # no Python reprs or bare exception texts
         assert "Error:" not in message and "<" not in message
+
+
+def test_every_decision_of_a_dmn_file_with_several_is_registered(casework, actor) -> None:
+    deploy_model(casework, "dinner.bpmn", "two_decisions.dmn")
+    case = casework.runtime.start("dinner", actor=actor("mitarbeiterin"), variables={"season": "Winter"})
+    assert (case.status, case.variables["dish"], case.variables["beverage"]) == ("completed", "Eintopf", "Bier")
