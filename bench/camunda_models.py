@@ -111,6 +111,8 @@ def _run(cw: Any, case_id: str, actor: Any, clock: Any) -> str:
     admin = actor("admin")
     for _ in range(ROUNDS):
         case = cw.runtime.get(case_id, actor=admin)
+        if case.status == "error":
+            return f"error at {case.error_element}: {case.error_message}"
         if case.status != "running":
             return case.status
         if case.open_tasks:

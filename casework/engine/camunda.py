@@ -304,6 +304,11 @@ def _collection(loop: etree._Element, task: etree._Element, collection: str, rep
                      f"inputDataItem '{element}'", "info")
 
 
+def _conditional_event(definition: etree._Element, report: _Report) -> None:
+    for node in definition.xpath("./bpmn:condition", namespaces=NSMAP):
+        _text_expression(node, definition.getparent(), report, "condition")
+
+
 def _standard_loop(loop: etree._Element, report: _Report) -> None:
     for node in loop.xpath("./bpmn:loopCondition", namespaces=NSMAP):
         _text_expression(node, loop.getparent(), report, "loopCondition")
@@ -333,6 +338,7 @@ def _element_handlers() -> dict[str, Callable[[etree._Element, _Report], None]]:
         "multiInstanceLoopCharacteristics": _multi_instance,
         "standardLoopCharacteristics": _standard_loop,
         "compensateEventDefinition": _compensation,
+        "conditionalEventDefinition": _conditional_event,
     }
     for name in SERVICE_LIKE:
         handlers[name] = _service_and_compensation
