@@ -177,6 +177,8 @@ DOCUMENTS_S3_PREFIX = "documents/"
 DOCUMENTS_S3_REGION = ""
 # The largest document accepted, in bytes (20 MB); larger uploads are refused with 413 before being read.
 DOCUMENTS_MAX_BYTES = 20 * 1024 * 1024
+
+# --- External tasks ---
 # External tasks (camunda:type="external"): the service accounts workers sign in as, each with the
 # topics it may fetch and answer (shell patterns: "credit-*", "*"). A user not listed fetches nothing.
 # The demo's service account "dienst.worker" may work on every topic (demo only).
