@@ -104,6 +104,8 @@ class Casework:
         self.reminders = ReminderService(self.clock, self.runtime, self.outbox)
         # no case hangs silently: running cases that cannot move become incidents (issue 16)
         self.stuck_cases = StuckCaseCheck(self.runtime, self.clock)
+        # external tasks (camunda:type="external"): rows kept in step with each case, fetched by workers
+        self.external_tasks = ExternalTaskService(self.runtime, self.clock, external_workers or {})
         self._wire_steps_and_scheduler()
 
     def _case_file(self, storage: DocumentStorage, max_bytes: int) -> None:
@@ -147,8 +149,6 @@ class Casework:
         self.management.jobs.extend([self.reminders.send_digests, self.outbox.deliver_due, self.outbox.purge_sent])
         self.management.jobs.append(self.stuck_cases)
         self.management.jobs.append(self.sessions.purge)
-        # external tasks (camunda:type="external"): rows kept in step with each case, fetched by workers
-        self.external_tasks = ExternalTaskService(self.runtime, self.clock, external_workers or {})
         self.runtime.step_listeners.append(self.external_tasks.on_step)
 
 

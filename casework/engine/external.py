@@ -22,6 +22,7 @@ from casework.clock import Clock
 from casework.errors import Conflict
 
 from .timing import engine_time
+from .xmlsafe import CAMUNDA_NS
 
 EXTERNAL_TOPIC_ATTR = "fallwerk_external_topic"
 
@@ -33,6 +34,19 @@ class ExternalWork:
     id: str
     element_id: str
     topic: str
+
+
+def mark_external(spec: Any, node: Any) -> Any:
+    """A service task spec; an external one (camunda:type="external") keeps its topic on it."""
+    if node.get(f"{{{CAMUNDA_NS}}}type") == "external":
+        setattr(spec, EXTERNAL_TOPIC_ATTR, node.get(f"{{{CAMUNDA_NS}}}topic"))
+    return spec
+
+
+def external_topics(specs: list[Any]) -> tuple[str, ...]:
+    """The topics of the external tasks of a process and its subprocesses."""
+    return tuple(sorted({str(getattr(t, EXTERNAL_TOPIC_ATTR)) for c in specs for t in c.task_specs.values()
+                         if getattr(t, EXTERNAL_TOPIC_ATTR, None)}))
 
 
 def topic_of(task: SpiffTask) -> str | None:

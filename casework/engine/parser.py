@@ -8,9 +8,7 @@ Its user task parser keeps the Camunda assignment attributes that the stock pars
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from copy import deepcopy
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -38,18 +36,18 @@ from casework.records import FormSpec
 
 from .camunda import adapt
 from .cron import use_cron_timers
-from .depth import MAX_CHAIN, chain_problems
-from .external import EXTERNAL_TOPIC_ATTR
+from .depth import chain_problems
+from .external import external_topics, mark_external
 from .facts import read_codes, read_facts, read_title
 from .forms import read_form
 from .inferred_forms import form_for_formless_task
 from .interrupting import INTERRUPTING_ATTR, is_interrupting
 from .lint import PropertyCheck, executable_processes, lint_bpmn
+from .loading import add_to_parser, message_starts, not_repeated, spiff_problem
 from .schema import schema_problems
 from .script_lint import lint_dmn
 from .xmlsafe import (
     BPMN_NS,
-    CAMUNDA_NS,
     DMN_NAMESPACES,
     NSMAP,
     UnsafeXml,
@@ -216,13 +214,8 @@ class PlainTaskParser(_StandardMultiInstance, CamundaTaskParser):  # type: ignor
 
 
 class ServiceTaskParser(_StandardMultiInstance, CamundaTaskParser):  # type: ignore[misc]
-    """A service task; an external one (camunda:type="external") keeps its topic on the spec."""
-
     def create_task(self) -> Any:
-        spec = super().create_task()
-        if self.node.get(f"{{{CAMUNDA_NS}}}type") == "external":
-            setattr(spec, EXTERNAL_TOPIC_ATTR, self.node.get(f"{{{CAMUNDA_NS}}}topic"))
-        return spec
+        return mark_external(super().create_task(), self.node)
 
 
 class RuleTaskParser(_StandardMultiInstance, BusinessRuleTaskParser):  # type: ignore[misc]
@@ -234,8 +227,7 @@ class CallParser(_StandardMultiInstance, CallActivityParser):  # type: ignore[mi
 
 
 class EmbeddedSubprocessParser(_StandardMultiInstance, SubWorkflowParser):  # type: ignore[misc]
-    """Camunda's subprocess parser drops ``triggeredByEvent``: an event subprocess would become an
-    ordinary subprocess nothing leads to, so its start event (interrupting or not) never fired."""
+    """Keeps ``triggeredByEvent``, which Camunda's parser drops (the event subprocess never ran)."""
 
     def create_task(self) -> Any:
         if self.node.get("triggeredByEvent") != "true":
@@ -298,39 +290,6 @@ def _decision_ids(doc: _Document) -> set[str]:
     return {str(d.get("id")) for d in doc.root if isinstance(d.tag, str) and local_name(d) == "decision"}
 
 
-_PYTHON_REPR = re.compile(r"^(\w+)\((.*)\)$", re.S)
-
-
-def _spiff_problem(exc: Exception, file: str, fallback_id: str | None) -> Problem:
-    element = getattr(exc, "id", None) or fallback_id
-    if isinstance(exc, RecursionError):  # a shape chain_problems does not foresee; never the raw text
-        return Problem(file, element, f"Das Modell ist zu tief geschachtelt (höchstens {MAX_CHAIN} "
-                       "Elemente hintereinander); bitte in aufgerufene Prozesse aufteilen.")
-    message = str(exc).rstrip(". ").strip() or type(exc).__name__
-    if _PYTHON_REPR.match(message) or not isinstance(exc, SpiffWorkflowException):
-        # a Python error inside SpiffWorkflow's parser: no repr, no bare exception text
-        inner = _PYTHON_REPR.sub(r"\2", message).strip("'\"")
-        message = f"this element cannot be read (SpiffWorkflow's parser failed on it: {inner})"
-    return Problem(getattr(exc, "file_name", None) or file, element, message)
-
-
-def _add_to_parser(parser: FallwerkParser, doc: _Document) -> None:
-    if doc.kind == "bpmn":
-        parser.add_bpmn_xml(doc.root, doc.file)
-        return
-    # SpiffWorkflow registers a DMN document under its first decision only and then fails on a
-    # second one: each decision goes in as a document of its own, so every decisionRef finds it
-    decisions = [d for d in doc.root if isinstance(d.tag, str) and local_name(d) == "decision"]
-    for decision in decisions if len(decisions) > 1 else [None]:
-        root = doc.root
-        if decision is not None:
-            root = deepcopy(doc.root)
-            for other in [d for d in root if isinstance(d.tag, str) and local_name(d) == "decision"]:
-                if other.get("id") != decision.get("id"):
-                    root.remove(other)
-        parser.add_dmn_xml(root, doc.file)
-
-
 def parse_deployment(
     files: dict[str, bytes],
     existing: dict[str, bytes] | None = None,
@@ -352,9 +311,9 @@ def parse_deployment(
     spiff: list[Problem] = []
     for doc in context + docs:
         try:
-            _add_to_parser(parser, doc)
+            add_to_parser(parser, doc)
         except Exception as exc:  # a parser crash on odd input must become a problem, not a 500
-            spiff.append(_spiff_problem(exc, doc.file, None))
+            spiff.append(spiff_problem(exc, doc.file, None))
     known = set(parser.process_parsers)
     models: dict[str, ProcessModel] = {}
     for doc in docs:
@@ -371,12 +330,6 @@ def parse_deployment(
     for model in models.values():
         model.files = _files_for(model, parser, all_docs, {**(existing or {}), **files})
     return ParsedDeployment(models, [p for p in problems if p.severity != "error"])
-
-
-def _not_repeated(lint: list[Problem], adapted: list[Problem]) -> list[Problem]:
-    """Lint's problems without those about an expression the translation already refused."""
-    refused = {(p.element_id, p.message.split(":", 1)[0]) for p in adapted if p.severity == "error"}
-    return [p for p in lint if (p.element_id, p.message.split(":", 1)[0]) not in refused]
 
 
 def _load_checked(
@@ -398,7 +351,7 @@ def _load_checked(
         found.extend(chain_problems(doc.root, file) if doc.kind == "bpmn" else [])
         problems.extend(found)
         if doc.kind == "bpmn":
-            problems.extend(_not_repeated(lint_bpmn(doc.root, file, property_checks), found))
+            problems.extend(not_repeated(lint_bpmn(doc.root, file, property_checks), found))
         else:
             problems.extend(lint_dmn(doc.root, file))
         # SpiffWorkflow's parser may fail in obscure ways on schema-invalid XML, and recurses too
@@ -449,7 +402,7 @@ def _build_checked(
     try:
         return _build_model(parser, key, process, doc.file)
     except Exception as exc:  # SpiffWorkflow raises assorted types on malformed models
-        problems.append(_spiff_problem(exc, doc.file, key))
+        problems.append(spiff_problem(exc, doc.file, key))
         return None
 
 
@@ -483,10 +436,8 @@ def _build_model(parser: FallwerkParser, key: str, process: etree._Element, file
         element_names=_element_names(process),
         codes=read_codes(process),
         none_start=bool(starts),
-        external_topics=tuple(sorted({
-            str(getattr(t, EXTERNAL_TOPIC_ATTR)) for c in [spec, *subprocess_specs.values()]
-            for t in c.task_specs.values() if getattr(t, EXTERNAL_TOPIC_ATTR, None)})),
-        message_starts=_message_starts(process),
+        external_topics=external_topics([spec, *subprocess_specs.values()]),
+        message_starts=message_starts(process),
     )
 
 
@@ -497,19 +448,6 @@ def _element_names(process: etree._Element) -> dict[str, str]:
         if name and element_id:
             names[element_id] = " ".join(name.split())
     return names
-
-
-def _message_starts(process: etree._Element) -> dict[str, str]:
-    """{message name: start event id} for the process's own start events that wait for a message."""
-    names = {m.get("id"): m.get("name") or m.get("id")
-             for m in process.getroottree().getroot().xpath("./bpmn:message", namespaces=NSMAP)}
-    found: dict[str, str] = {}
-    for start in process.xpath("./bpmn:startEvent", namespaces=NSMAP):
-        for definition in start.xpath("./bpmn:messageEventDefinition", namespaces=NSMAP):
-            name = names.get(definition.get("messageRef"))
-            if name:
-                found[str(name)] = str(start.get("id"))
-    return found
 
 
 def _has_event_definition(event: etree._Element) -> bool:
@@ -545,7 +483,7 @@ def load_model(key: str, files: dict[str, bytes]) -> ProcessModel:
     try:
         docs = [_load(name, content) for name, content in files.items()]
         for doc in docs:
-            _add_to_parser(parser, doc)
+            add_to_parser(parser, doc)
         for doc in docs:
             for process in doc.root.xpath("./bpmn:process", namespaces=NSMAP):
                 if process.get("id") == key:

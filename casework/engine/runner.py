@@ -275,8 +275,7 @@ class Engine(ExternalTasksMixin):
         engine tasks that ``do_engine_steps`` no longer finds. Both are recorded for ``snapshot()``.
         """
         previous: set[uuid.UUID] | None = None
-        # A timer made READY by the refresh at the end of do_engine_steps runs on the next call,
-        # so a second round is normal; the same stuck tasks twice in a row is a stall.
+        # a timer made READY by do_engine_steps' last refresh runs next round; the same stuck tasks twice: a stall
         for _ in range(5):
             try:
                 wf.do_engine_steps()
@@ -300,8 +299,8 @@ class Engine(ExternalTasksMixin):
                 self._record(wf, None, time_exceeded(self.limits).message)
                 return
             tasks = list(all_tasks(wf))
-            if apply_interrupting(wf, tasks):
-                continue  # an interrupting event subprocess cancelled the rest of its scope: run again
+            if apply_interrupting(wf, tasks):  # cancelled the rest of an event subprocess's scope
+                continue
             stuck = [t for t in tasks if t.state == TaskState.READY and not t.task_spec.manual]
             if not stuck:
                 if not any(t.state == TaskState.ERROR for t in tasks):
