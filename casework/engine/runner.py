@@ -39,13 +39,12 @@ from .forms import coerce_default
 from .interrupting import apply_interrupting
 from .limits import WATCHDOG, LimitExceeded, StepLimits, data_exceeded, time_exceeded
 from .parser import ProcessModel, UserTaskMeta
+from .progress import ProgressMixin
 from .scripting import RestrictedEnvironment, is_expression, make_script_engine
 from .state import (
-    ACTIVE,
     ERROR_KEY,
     Workflow,
     all_tasks,
-    can_move,
     diagram_state,
     json_safe,
     open_human_tasks,
@@ -127,7 +126,7 @@ def _describe(exc: Exception) -> str:
     return " ".join([text, *notes])
 
 
-class Engine(ExternalTasksMixin):
+class Engine(ExternalTasksMixin, ProgressMixin):
     """SpiffWorkflow behind a small facade; reentrant, one per application."""
 
     def __init__(
@@ -318,26 +317,6 @@ class Engine(ExternalTasksMixin):
             f"the case is stuck at '{first.bpmn_name or first.name}': the engine no longer advances "
             "(a gateway loop ran too many passes; model repetition with standardLoopCharacteristics)",
         )
-
-    def check_can_move(self, wf: Workflow) -> bool:
-        """Record an incident when a running case waits for nothing that could ever come: no open
-        human task, no timer or message, no external task; e.g. a task whose work nobody does.
-
-        Returns whether the case can move (or has ended).
-        """
-        tasks = list(all_tasks(wf))
-        if wf.is_completed() and not any(t.state & ACTIVE for t in tasks):
-            return True
-        if any(can_move(t) for t in tasks):
-            return True
-        blocked = [t for t in tasks if t.state & (TaskState.STARTED | TaskState.READY) and t.task_spec.bpmn_id]
-        spec = blocked[-1].task_spec if blocked else None
-        name = (spec.bpmn_name or spec.bpmn_id) if spec is not None else None
-        where = f" at '{name}'" if name else ""
-        self._record(wf, spec.bpmn_id if spec is not None else None,
-                     f"the case cannot move{where}: no task is open and it waits for no timer, message or "
-                     "worker (an element without an implementation Fallwerk can run)")
-        return False
 
     @staticmethod
     def _record(wf: Workflow, element: str | None, message: str) -> None:
