@@ -140,3 +140,18 @@ def test_the_employee_withdraws_her_request(page: Page, new_page: Any) -> None:
     assert_accessible(page)
     screenshot(page, "case-withdrawn", full_page=False)
     assert case_id
+
+
+def test_the_gf_reassigns_a_hr_task_to_a_candidate(page: Page, api: Any) -> None:
+    case = start(api("personal.ba"), TRAEGER_NOTICE)
+    login(page, "gf")
+    page.goto(f"/cases/{case['id']}")
+    page.get_by_role("link", name=re.compile("Neu zuweisen")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Neu zuweisen")
+    choice = page.get_by_label(re.compile("Neue Bearbeitung"))
+    expect(choice.locator("option")).to_have_count(1)  # only the task's candidates: HR of the Agentur
+    assert_accessible(page)
+    choice.select_option("personal.ba")
+    page.get_by_role("button", name="Zuweisen").click()
+    expect(page.locator(".flash-region")).to_contain_text("wurde personal.ba zugewiesen")
+    expect(page.get_by_role("region", name="Offene Aufgaben")).to_contain_text("personal.ba")
