@@ -77,3 +77,15 @@ def test_employee_request_is_for_the_employee_the_gf_and_hr(api: Any, browser: A
     # HR of the Agentur now holds the record task: a party; the GF decided: still a party
     assert visible(api("personal.ba"), case["id"]) and visible(gf, case["id"])
     assert not visible(api("tv.ba2"), case["id"])
+
+
+def test_search_finds_a_parties_case_only_for_its_parties(api: Any) -> None:
+    case = start(api("personal.ba"), {**TRAEGER_NOTICE, "employee_name": "Xaver Suchtest"})
+
+    def found(username: str) -> bool:
+        answer = api(username).get("/api/v1/process-instances?q=Suchtest")
+        assert answer.status_code == 200, answer.json
+        return case["id"] in [c["id"] for c in answer.json["items"]]
+
+    assert found("personal.ba") and found("gf")
+    assert not found("tv.ba1") and not found("designer")
