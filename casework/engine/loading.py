@@ -47,6 +47,7 @@ def add_to_parser(parser: Any, doc: Any) -> None:
                 if other.get("id") != decision.get("id"):
                     root.remove(other)
         parser.add_dmn_xml(root, doc.file)
+    parser.add_decision_requirements(doc.root)  # casework.engine.decisions
 
 
 def not_repeated(lint: list[Problem], adapted: list[Problem]) -> list[Problem]:

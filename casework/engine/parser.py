@@ -36,6 +36,7 @@ from casework.records import FormSpec
 
 from .camunda import adapt
 from .cron import use_cron_timers
+from .decisions import DecisionRequirementsMixin
 from .depth import chain_problems
 from .external import external_topics, mark_external
 from .facts import read_codes, read_facts, read_title
@@ -238,7 +239,7 @@ class EmbeddedSubprocessParser(_StandardMultiInstance, SubWorkflowParser):  # ty
         return spec
 
 
-class FallwerkParser(CamundaParser):  # type: ignore[misc]
+class FallwerkParser(DecisionRequirementsMixin, CamundaParser):  # type: ignore[misc]
     """CamundaParser that keeps assignment attributes and our form model on human task specs."""
 
     OVERRIDE_PARSER_CLASSES = {

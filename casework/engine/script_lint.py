@@ -15,6 +15,7 @@ from lxml import etree
 
 from casework.errors import Problem
 
+from .decisions import requirement_problems
 from .scripting import compile_problem
 from .xmlsafe import local_name
 
@@ -74,7 +75,8 @@ def _breaks(loop: ast.While) -> bool:
 
 def lint_dmn(root: etree._Element, file: str) -> list[Problem]:
     """Every cell of every decision table, checked like a gateway condition: a syntax error refuses
-    the deploy, code the sandbox refuses is a warning at the cell's id."""
+    the deploy, code the sandbox refuses is a warning at the cell's id; and the decisions' requirements
+    (casework.engine.decisions)."""
     problems: list[Problem] = []
     for cell in root.iter():
         if not isinstance(cell.tag, str) or local_name(cell) not in _DMN_CELLS:
@@ -85,7 +87,7 @@ def lint_dmn(root: etree._Element, file: str) -> list[Problem]:
             continue  # "-" or empty: any value
         source = _dmn_expression(text) if local_name(cell) == "inputEntry" else text
         problems.extend(_cell_problems(cell, file, local_name(cell), source))
-    return problems
+    return problems + requirement_problems(root, file)
 
 
 def _dmn_expression(text: str) -> str:
