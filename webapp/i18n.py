@@ -79,6 +79,9 @@ OUTCOME_LABELS = {
     "appointed": _l("Appointed"),
     "appointed_by_tv": _l("Appointed by the Trägerversammlung"),
     "appointed_by_rotation": _l("Appointed by rotation"),
+    # supervision (German: process_supervision.po)
+    "measure_issued": _l("Supervisory measure issued"),
+    "measure_dropped": _l("No supervisory measure"),
 }
 
 # names every case or history entry may carry, whatever the process

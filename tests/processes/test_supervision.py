@@ -1,0 +1,246 @@
+"""supervision (§ 47 Abs. 3 SGB II; DOMAIN.md §4.8) end to end over the JSON API as the demo users.
+
+Every path once: the Land's Einvernehmen; no Einvernehmen and the BMAS following the KA's
+recommendation (to act, and not to act); the BMAS deviating with a wichtiger Grund (both ways) and
+refused without one. The refusals cite their paragraph; the KA is informed of every measure issued
+(a mail through the outbox, a history entry, and a task its office acknowledges); only the BMAS,
+the Land and the KA see the case.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.mail.conftest import SmtpServer, body, smtp  # noqa: F401 - the fixture, used by name
+from tests.processes.conftest import ProcessDriver
+from tests.processes.flows_d1 import history
+from tests.processes.test_decision_records import record_of
+
+TODAY = "2026-11-25"  # the test clock's day
+
+
+def start_vars(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "jobcenter": "Jobcenter Musterkreis",
+        "jobcenter_land": "NW",
+        "matter": "Kosten der Unterkunft: Angemessenheitsgrenzen",
+        "measure": "Beanstandung der Bewilligungspraxis; Aufforderung, sie bis zum 31.03.2027 zu ändern.",
+        "legal_basis": "§ 22 Abs. 1 SGB II; § 47 Abs. 3 Satz 1 SGB II",
+        "kind": "rechtsaufsicht",
+    }
+    data.update(overrides)
+    return data
+
+
+def start(cases: ProcessDriver, business_key: str = "RA-2026-7", **overrides: Any) -> dict[str, Any]:
+    return cases.start("bmas.referat", "supervision", start_vars(**overrides), business_key=business_key)
+
+
+def refuse_consent(cases: ProcessDriver, case: dict[str, Any]) -> dict[str, Any]:
+    return cases.complete_as("land.ministerium", case["id"], "land_consent",
+                             {"consent": False, "land_statement": "Die Praxis ist rechtmäßig."})
+
+
+def recommend(cases: ProcessDriver, case: dict[str, Any], measure: bool) -> dict[str, Any]:
+    text = "Die Maßnahme ergreifen." if measure else "Von der Maßnahme absehen."
+    return cases.complete_as("ka.buero", case["id"], "ka_recommendation",
+                             {"recommend_measure": measure, "recommendation": text})
+
+
+def notifications(cases: ProcessDriver, case_id: str) -> list[dict[str, Any]]:
+    return [e["data"] for e in history(cases.client("admin"), case_id) if e["action"] == "notification"]
+
+
+def assert_ka_informed(cases: ProcessDriver, case: dict[str, Any]) -> dict[str, Any]:
+    """The KA's office got the mail (history) and its acknowledgement task; it acknowledges."""
+    assert [t["name"] for t in case["open_tasks"]] == ["ka_informed"]
+    assert case["open_tasks"][0]["candidate_groups"] == ["ka_office"]
+    (mail,) = [n for n in notifications(cases, case["id"]) if "Unterrichtung" in n["subject"]]
+    assert mail["groups"] == ["ka_office"]
+    assert "§ 47 Abs. 3 Satz 4 SGB II" in mail["subject"] and "Jobcenter Musterkreis" in mail["text"]
+    task = cases.task("ka.buero", case["id"], "ka_informed")
+    assert task["title"] == ("Unterrichtung über die Aufsichtsmaßnahme zur Kenntnis nehmen: "
+                             "Kosten der Unterkunft: Angemessenheitsgrenzen (Jobcenter Musterkreis)")
+    final = cases.complete_as("ka.buero", case["id"], "ka_informed", {})
+    assert (final["status"], final["outcome"]) == ("completed", "measure_issued")
+    assert final["variables"]["acknowledged_on"] == TODAY
+    return final
+
+
+def test_the_land_consents_and_the_ka_is_informed(cases: ProcessDriver) -> None:
+    case = start(cases)
+    assert [(t["name"], t["candidate_groups"]) for t in case["open_tasks"]] == [("land_consent", ["land_authority"])]
+    task = cases.task("land.ministerium", case["id"], "land_consent")
+    assert task["title"] == ("Einvernehmen zur Aufsichtsmaßnahme: Kosten der Unterkunft: "
+                             "Angemessenheitsgrenzen (Jobcenter Musterkreis)")
+    after = cases.complete_as("land.ministerium", case["id"], "land_consent", {"consent": True})
+    assert after["outcome"] == "measure_issued" and after["variables"]["path"] == "consent"
+    final = assert_ka_informed(cases, after)
+    result = final["variables"]
+    assert result["decided_on"] == TODAY
+    assert result["decision_text"].startswith("Das BMAS hat am 25.11.2026 gegenüber Jobcenter Musterkreis")
+    assert "Einvernehmen erteilt (§ 47 Abs. 3 Satz 1 SGB II)" in result["decision_text"]
+    # the Land consented: no second mail to it, no KA recommendation asked
+    assert len(notifications(cases, case["id"])) == 1
+    assert "recommend_measure" not in result
+
+
+def test_no_consent_the_ka_recommends_and_the_bmas_follows(cases: ProcessDriver) -> None:
+    case = start(cases)
+    after = refuse_consent(cases, case)
+    assert [(t["name"], t["candidate_groups"]) for t in after["open_tasks"]] == [("ka_recommendation", ["ka_office"])]
+    after = recommend(cases, case, True)
+    assert [(t["name"], t["candidate_groups"]) for t in after["open_tasks"]] == [("bmas_decision", ["bmas"])]
+    assert after["variables"]["recommended_on"] == TODAY  # the form's default
+    after = cases.complete_as("bmas.referat", case["id"], "bmas_decision", {"issue_measure": True})
+    assert after["variables"]["path"] == "recommendation_followed"
+    assert after["variables"]["wichtiger_grund"] is None
+    final = assert_ka_informed(cases, after)
+    assert "folgt der Empfehlung des Kooperationsausschusses (§ 47 Abs. 3 Satz 2 SGB II)" in final["variables"]["decision_text"]
+    # the Land, which withheld its Einvernehmen, hears of the measure too
+    (to_land,) = [n for n in notifications(cases, case["id"]) if n["groups"] == ["land_authority"]]
+    assert to_land["text"] == final["variables"]["decision_text"]
+
+
+def test_the_bmas_deviates_only_with_a_wichtiger_grund(cases: ProcessDriver) -> None:
+    case = start(cases)
+    refuse_consent(cases, case)
+    recommend(cases, case, False)
+    refused = cases.submit("bmas.referat", case["id"], "bmas_decision", {"issue_measure": True})
+    assert refused.status_code == 422
+    fields = refused.json["details"]["fields"]
+    assert "§ 47 Abs. 3 Satz 3 SGB II" in fields["issue_measure"] and "wichtigem Grund" in fields["issue_measure"]
+    assert fields["wichtiger_grund"] == "Pflichtfeld."
+    blank = cases.submit("bmas.referat", case["id"], "bmas_decision", {"issue_measure": True, "wichtiger_grund": "   "})
+    assert blank.status_code == 422 and "§ 47 Abs. 3 Satz 3" in blank.json["details"]["fields"]["issue_measure"]
+
+    after = cases.complete_as("bmas.referat", case["id"], "bmas_decision", {
+        "issue_measure": True, "wichtiger_grund": "Die Praxis verletzt das Existenzminimum der Leistungsberechtigten."})
+    assert after["variables"]["path"] == "deviation"
+    final = assert_ka_informed(cases, after)
+    text = final["variables"]["decision_text"]
+    assert "weicht aus wichtigem Grund von der Empfehlung des Kooperationsausschusses ab (§ 47 Abs. 3 Satz 3 SGB II)" in text
+    assert text.endswith("Die Praxis verletzt das Existenzminimum der Leistungsberechtigten.")
+
+
+def test_the_ka_advises_against_and_the_bmas_follows(cases: ProcessDriver) -> None:
+    case = start(cases)
+    refuse_consent(cases, case)
+    recommend(cases, case, False)
+    # a wichtiger Grund belongs to a deviation only
+    refused = cases.submit("bmas.referat", case["id"], "bmas_decision",
+                           {"issue_measure": False, "wichtiger_grund": "Zur Sicherheit"})
+    assert refused.status_code == 422
+    assert "§ 47 Abs. 3 Satz 3 SGB II" in refused.json["details"]["fields"]["wichtiger_grund"]
+
+    final = cases.complete_as("bmas.referat", case["id"], "bmas_decision", {"issue_measure": False})
+    assert (final["status"], final["outcome"]) == ("completed", "measure_dropped")
+    assert final["open_tasks"] == []
+    assert final["variables"]["path"] == "recommendation_followed"
+    assert "keine Aufsichtsmaßnahme zu ergreifen" in final["variables"]["decision_text"]
+    (mail,) = notifications(cases, case["id"])
+    assert mail["groups"] == ["land_authority", "ka_office"]
+
+
+def test_the_bmas_deviates_from_a_recommendation_to_act(cases: ProcessDriver) -> None:
+    case = start(cases)
+    refuse_consent(cases, case)
+    recommend(cases, case, True)
+    refused = cases.submit("bmas.referat", case["id"], "bmas_decision", {"issue_measure": False})
+    assert refused.status_code == 422 and "§ 47 Abs. 3 Satz 3" in refused.json["details"]["fields"]["issue_measure"]
+    final = cases.complete_as("bmas.referat", case["id"], "bmas_decision", {
+        "issue_measure": False, "wichtiger_grund": "Die Gemeinsame Einrichtung hat die Praxis bereits geändert."})
+    assert (final["outcome"], final["variables"]["path"]) == ("measure_dropped", "deviation")
+    assert final["variables"]["decision_text"].endswith("Die Gemeinsame Einrichtung hat die Praxis bereits geändert.")
+
+
+def test_fachaufsicht_is_refused_at_start_citing_the_law(cases: ProcessDriver) -> None:
+    response = cases.client("bmas.referat").post("/api/v1/process-instances", json={
+        "process_key": "supervision", "variables": start_vars(kind="fachaufsicht")})
+    assert response.status_code == 422
+    message = response.json["details"]["fields"]["kind"]
+    assert "§ 47 Abs. 3 Satz 1 SGB II" in message and "Fachaufsicht" in message and "Zweckmäßigkeit" in message
+    # every start field is required
+    empty = cases.client("bmas.referat").post("/api/v1/process-instances", json={
+        "process_key": "supervision", "variables": {"kind": "rechtsaufsicht"}})
+    assert empty.status_code == 422
+    assert set(empty.json["details"]["fields"]) == {"jobcenter", "jobcenter_land", "matter", "measure", "legal_basis"}
+
+
+def test_only_the_bmas_starts_a_supervision(cases: ProcessDriver) -> None:
+    for user in ("land.ministerium", "ka.buero", "gf"):
+        response = cases.client(user).post("/api/v1/process-instances", json={
+            "process_key": "supervision", "variables": start_vars()})
+        assert response.status_code == 403, (user, response.json)
+
+
+def test_the_land_must_give_reasons_for_withholding_consent(cases: ProcessDriver) -> None:
+    case = start(cases)
+    refused = cases.submit("land.ministerium", case["id"], "land_consent", {"consent": False})
+    assert refused.status_code == 422 and set(refused.json["details"]["fields"]) == {"land_statement"}
+
+
+def test_need_to_know_bmas_land_and_ka_only(cases: ProcessDriver) -> None:
+    case = start(cases)
+    path = f"/api/v1/process-instances/{case['id']}"
+    # the Jobcenter, its Träger and committees, and other Länder's people see nothing of it
+    for outsider in ("gf", "traeger.ba", "traeger.kommune", "tv.buero", "tv.ba1", "mitarbeiterin", "ka.buero"):
+        assert cases.client(outsider).get(path).status_code == 404, outsider
+    assert cases.client("land.ministerium").get(path).status_code == 200
+    refuse_consent(cases, case)
+    assert cases.client("ka.buero").get(path).status_code == 200
+    recommend(cases, case, True)
+    after = cases.complete_as("bmas.referat", case["id"], "bmas_decision", {"issue_measure": True})
+    for insider in ("bmas.referat", "land.ministerium", "ka.buero"):
+        assert cases.client(insider).get(path).status_code == 200, insider
+    for outsider in ("gf", "traeger.ba", "tv.buero", "mitarbeiterin", "gemeinde.musterdorf"):
+        assert cases.client(outsider).get(path).status_code == 404, outsider
+    assert after["status"] == "running"
+    # the parties brought in are the Land's ministry and its KA office (one organisation in the demo)
+    added = [(e["data"]["group"], e["data"]["organisations"])
+             for e in history(cases.client("admin"), case["id"]) if e["action"] == "parties_added"]
+    assert added == [("land_authority", ["Land Nordrhein-Westfalen"])]
+
+
+def test_the_ka_office_gets_the_mail_through_the_outbox(app: Any, cases: ProcessDriver, smtp: SmtpServer) -> None:  # noqa: F811
+    case = start(cases)
+    cases.complete_as("land.ministerium", case["id"], "land_consent", {"consent": True})
+    with app.app_context():
+        app.extensions["casework"].outbox.deliver_due()
+    (message,) = smtp.to("ka.buero@musterkreis.example")
+    assert message["Subject"] == "Unterrichtung über eine Aufsichtsmaßnahme (§ 47 Abs. 3 Satz 4 SGB II): Jobcenter Musterkreis"
+    text = body(message, "plain")
+    assert "Beanstandung der Bewilligungspraxis" in text and "Der Kooperationsausschuss wird hiermit unterrichtet" in text
+    assert f"/cases/{case['id']}" in text
+
+
+def test_decision_records_in_german(cases: ProcessDriver, browser: Any) -> None:
+    issued = start(cases)
+    cases.complete_as("land.ministerium", issued["id"], "land_consent", {"consent": True})
+    running = record_of(browser, "bmas.referat", issued["id"])
+    assert "Noch nicht entschieden" in running  # until the KA's office has acknowledged
+    cases.complete_as("ka.buero", issued["id"], "ka_informed", {})
+    text = record_of(browser, "bmas.referat", issued["id"])
+    assert "Rechtsaufsicht über Jobcenter Musterkreis (§ 47 Abs. 3 SGB II)" in text
+    assert "Das BMAS hat die Aufsichtsmaßnahme am 25.11.2026 erlassen." in text
+    assert "Die oberste Landesbehörde hat ihr Einvernehmen erteilt (§ 47 Abs. 3 Satz 1 SGB II)." in text
+    assert "unterrichtet worden (§ 47 Abs. 3 Satz 4 SGB II); seine Geschäftsstelle hat sie am 25.11.2026 zur Kenntnis genommen" in text
+    assert "Art der Aufsicht Rechtsaufsicht (Rechtmäßigkeit)" in text
+    assert "Aktenzeichen RA-2026-7" in text
+
+    dropped = start(cases, "RA-2026-8")
+    refuse_consent(cases, dropped)
+    recommend(cases, dropped, True)
+    cases.complete_as("bmas.referat", dropped["id"], "bmas_decision",
+                      {"issue_measure": False, "wichtiger_grund": "Die Praxis ist inzwischen geändert."})
+    text = record_of(browser, "land.ministerium", dropped["id"])
+    assert "Das BMAS ergreift keine Aufsichtsmaßnahme (entschieden am 25.11.2026)." in text
+    assert "(§ 47 Abs. 3 Satz 2 SGB II): die Maßnahme zu ergreifen." in text
+    assert "Das BMAS weicht aus wichtigem Grund von der Empfehlung ab (§ 47 Abs. 3 Satz 3 SGB II): Die Praxis ist inzwischen geändert." in text
+    assert "Stellungnahme des Landes Die Praxis ist rechtmäßig." in text
+    assert "unterrichtet" not in text  # no measure, nothing to inform of
+
+    page = browser("ka.buero").get(f"/cases/{dropped['id']}").text
+    assert "Keine Aufsichtsmaßnahme" in page and "Verfahrensweg" in page
+    assert "Kein Einvernehmen: das BMAS weicht aus wichtigem Grund von der Empfehlung ab" in page
+    assert "recommendation_followed" not in page and "jobcenter_land" not in page
