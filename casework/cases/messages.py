@@ -20,7 +20,7 @@ from casework.engine import Engine
 from casework.errors import Forbidden, NotFound, ValidationFailed
 from casework.records import Actor
 from casework.unit_of_work import unit_of_work
-from models import MessageSubscription
+from models import MessageSubscription, ProcessInstance
 
 
 class Runtime(Protocol):
@@ -68,7 +68,8 @@ def correlate_message(
     runtime: Runtime, name: Any, correlation_key: Any, payload: Any, *, actor: Actor
 ) -> list[str]:
     """Deliver the message to every visible case waiting for ``name`` with ``correlation_key``
-    (a case that expects no key waits for ``correlation_key`` None); all of them in one unit of work.
+    (a case that expects no key waits for ``correlation_key`` None or its business key); all of them
+    in one unit of work.
 
     The payload is stored under the variable named like the message; each case records
     ``message_received`` in its history. Returns the ids of the cases that received it.
@@ -79,13 +80,8 @@ def correlate_message(
         Conflict: a case changed meanwhile or no longer accepts the message.
     """
     name, key, payload = _validated(name, correlation_key, payload)
-    table = MessageSubscription.__table__
     with unit_of_work() as session:
-        matches = table.c.correlation_key.is_(None) if key is None else table.c.correlation_key == key
-        waiting = session.scalars(
-            sa.select(table.c.instance_id).where(table.c.message_name == name, matches)
-            .distinct().order_by(table.c.instance_id)
-        ).all()
+        waiting = _waiting(session, name, key)
         visible = [i for i in waiting if runtime.access.can_see_instance(session, actor, i)]
         if not visible:
             # Camunda: a message no case waits for starts the processes whose start event waits for it
@@ -97,13 +93,36 @@ def correlate_message(
         for instance_id in visible:  # in id order: two senders lock shared cases in the same order
             loaded = runtime.load(session, instance_id)
             with running_case(session, loaded.id, loaded.organisation_id, loaded.parties) as effects:
-                elements = runtime.engine.correlate(loaded.workflow, name, payload, key)
+                elements = runtime.engine.correlate(loaded.workflow, name, payload, waiting[instance_id])
             loaded.events.append(PendingEvent(
                 now, actor.username, "message_received", task_name=elements[0],
                 data={"message": name, "correlation_key": key, "payload": payload, "elements": elements},
             ))
             runtime.persist(session, loaded, actor=actor, effects=effects)
         return visible
+
+
+def _waiting(session: sa.orm.Session, name: str, key: str | None) -> dict[str, str | None]:
+    """{case id: the key its subscription expects} for the cases waiting for ``name`` with ``key``, in
+    id order. A subscription without a key (its message has no correlation property) is also met by
+    the case's business key, as Camunda correlates by ``processInstanceBusinessKey``."""
+    table = MessageSubscription.__table__
+    instances = ProcessInstance.__table__
+    matches = table.c.correlation_key.is_(None)
+    if key is not None:
+        matches = sa.or_(table.c.correlation_key == key,
+                         sa.and_(matches, instances.c.business_key == key))
+    rows = session.execute(
+        sa.select(table.c.instance_id, table.c.correlation_key)
+        .join(instances, instances.c.id == table.c.instance_id)
+        .where(table.c.message_name == name, matches)
+        .order_by(table.c.instance_id)
+    ).all()
+    found: dict[str, str | None] = {}
+    for row in rows:  # a key the case expects wins over its business key
+        if found.get(row.instance_id) is None:
+            found[row.instance_id] = row.correlation_key
+    return found
 
 
 def _start_by_message(

@@ -24,6 +24,8 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
+from . import message_subprocesses
+
 
 class WaitingTimer(NamedTuple):
     """A timer event the instance waits on: engine task id, BPMN element id, due instant (UTC), kind."""
@@ -176,12 +178,18 @@ def waiting_messages(wf: Any) -> list[WaitingMessage]:
     ``file_number`` expects the value of its variable ``file_number``. Several properties give
     their values joined by ``|``; a message without correlation properties expects no key (None).
     """
-    return [
+    waiting = [
         WaitingMessage(task.task_spec.event_definition.name,
                        _expected_key(wf, task, task.task_spec.event_definition), _element(task))
         for task in wf.event_manager.tasks.values()
         if isinstance(task.task_spec.event_definition, MessageEventDefinition)
     ]
+    starts = message_subprocesses.message_start_specs(wf)  # event subprocesses a message starts
+    if starts:
+        data = message_subprocesses.case_data(wf)
+        waiting += [WaitingMessage(s.event_definition.name, message_subprocesses.expected_key(
+            wf, s.event_definition, data), str(s.bpmn_id or s.name)) for s in starts]
+    return waiting
 
 
 def message_catchers(wf: Any, name: str, correlation_key: str | None) -> list[SpiffTask]:

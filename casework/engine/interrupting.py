@@ -51,6 +51,11 @@ def apply_interrupting(wf: Any, tasks: list[Any]) -> bool:
     return cancelled
 
 
+def was_interrupted(wf: Any) -> bool:
+    """Whether an interrupting event subprocess of the process has taken over its scope."""
+    return any(t.internal_data.get(_DONE_KEY) for t in wf.tasks.values())
+
+
 def _cancel_open(branch: Any) -> bool:
     """Cancel every unfinished task of a branch (a finished start event leads on to open work)."""
     if not branch.has_state(TaskState.FINISHED_MASK):

@@ -19,6 +19,7 @@ from casework.errors import Problem
 from .camunda import cron_text
 from .facts import fact_problems
 from .forms import read_form
+from .message_subprocesses import nested_start_problems
 from .script_lint import code_warnings
 from .scripting import compile_problem, is_expression, normalise_script, unwrap_expression
 from .timing import resolve_due, timer_value_problem
@@ -142,7 +143,7 @@ def _lint_process(
         problems.extend(_check_generated_id(element, file))
     for scope in [process, *process.iter(f"{{{BPMN_NS}}}subProcess", f"{{{BPMN_NS}}}transaction")]:
         problems.extend(_loop_warnings(scope, file))
-    return problems
+    return problems + nested_start_problems(process, file)
 
 
 def _is_flow_node(element: etree._Element) -> bool:

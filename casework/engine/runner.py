@@ -32,7 +32,7 @@ from casework.clock import Clock
 from casework.errors import Conflict, ScriptFailed
 from casework.records import FormSpec
 
-from . import events
+from . import events, message_subprocesses
 from .events import WaitingTimer
 from .external import ExternalTasksMixin, topic_of
 from .forms import coerce_default
@@ -382,16 +382,21 @@ class Engine(ExternalTasksMixin, ProgressMixin):
         """
         clean = json.loads(json.dumps(dict(payload), default=_json_default))
         catchers = events.message_catchers(wf, name, correlation_key)
-        if not catchers:
+        # an event subprocess the message starts (casework.engine.message_subprocesses)
+        starts = [] if catchers else message_subprocesses.starting(wf, name, correlation_key)
+        if not catchers and not starts:
             raise Conflict(f"the case does not wait for message '{name}' with this key")
+        variable = events.message_variable(name)
         with engine_time(self._clock.now), WATCHDOG.step(self.limits):
-            for task in catchers:
+            sent = [events.message_event(wf, task, name, clean) for task in catchers] or [
+                message_subprocesses.start_event(wf, starts[0], clean, variable)]
+            for event in sent:
                 try:
-                    wf.send_event(events.message_event(wf, task, name, clean))
+                    wf.send_event(event)
                 except (WorkflowException, SpiffWorkflowException) as exc:
                     raise Conflict(f"the case does not accept message '{name}': {exc}") from None
             self.step(wf)
-        return [task.task_spec.bpmn_id or task.task_spec.name for task in catchers]
+        return [t.task_spec.bpmn_id or t.task_spec.name for t in catchers] or [s.bpmn_id or s.name for s in starts]
 
     # -- reading -------------------------------------------------------------------------------
 
