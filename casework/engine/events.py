@@ -158,16 +158,7 @@ def message_variable(name: str) -> str:
 
 
 def _expected_key(wf: Any, task: SpiffTask, definition: MessageEventDefinition) -> str | None:
-    if not definition.correlation_properties:
-        return None
-    values = []
-    for prop in definition.correlation_properties:
-        try:
-            value = wf.script_engine.environment.evaluate(prop.retrieval_expression, dict(task.data))
-        except Exception:  # noqa: BLE001 - the variable the key is made of is not set (yet)
-            return None
-        values.append("" if value is None else str(value))
-    return "|".join(values)
+    return message_subprocesses.expected_key(wf, definition, task.data)
 
 
 def waiting_messages(wf: Any) -> list[WaitingMessage]:
