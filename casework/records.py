@@ -10,7 +10,8 @@ T = TypeVar("T")
 
 # Form field types a BPMN form may use (API.md); "long" is Camunda's name for integer.
 # "file": a document of the case (its id), uploaded with the form (issue 14 §2)
-FIELD_TYPES = ("string", "text", "integer", "number", "boolean", "date", "enum", "user", "file")
+# "table": a small table, rows of objects whose columns the designer declares (casework/engine/tables.py)
+FIELD_TYPES = ("string", "text", "integer", "number", "boolean", "date", "enum", "user", "file", "table")
 FIELD_TYPE_ALIASES = {"long": "integer", "double": "number", "textarea": "text"}
 
 
@@ -18,6 +19,23 @@ FIELD_TYPE_ALIASES = {"long": "integer", "double": "number", "textarea": "text"}
 class FormOption:
     value: str
     label: str
+
+
+@dataclass(frozen=True)
+class TableColumn:
+    """One column of a ``table`` form field: a key of every row, its heading, a cell type."""
+
+    name: str
+    label: str
+    type: str = "string"
+    required: bool = False
+    options: tuple[FormOption, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"name": self.name, "label": self.label, "type": self.type, "required": self.required}
+        if self.options:
+            d["options"] = [{"value": o.value, "label": o.label} for o in self.options]
+        return d
 
 
 @dataclass(frozen=True)
@@ -48,6 +66,10 @@ class FormField:
     confidential: bool = False
     # how a number is shown and typed: "money" (12.500,50 €) or "percent"; None: a plain number
     format: str | None = None
+    # a "table" field: its columns and how many rows it takes
+    columns: tuple[TableColumn, ...] = ()
+    min_rows: int | None = None
+    max_rows: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -68,6 +90,9 @@ class FormField:
             d["confidential"] = True
         if self.format:
             d["format"] = self.format
+        if self.type == "table":
+            d["columns"] = [c.as_dict() for c in self.columns]
+            d.update({k: v for k, v in (("min_rows", self.min_rows), ("max_rows", self.max_rows)) if v is not None})
         return d
 
 

@@ -41,6 +41,7 @@ from wtforms.validators import Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import TextInput
 
 from casework.records import FormField, FormSpec
+from webapp.table_field import TableField
 
 __all__ = ["BaseForm", "ErrorLink", "InputRequired", "anchor_for", "build_form", "csrf_failed"]
 
@@ -228,7 +229,10 @@ class BaseForm(FlaskForm):
     def apply_errors(self, messages: Mapping[str, str]) -> list[str]:
         """Put a service's field messages on the fields; returns those no field can show."""
         leftover = []
+        tables = [f for f in self._fields.values() if isinstance(f, TableField)]
         for name, message in messages.items():
+            if any(t.add_service_error(name, message) for t in tables):
+                continue
             field = self.field_for(name)
             if field is None or field.name == "csrf_token":
                 leftover.append(f"{name}: {message}")
@@ -241,6 +245,10 @@ class BaseForm(FlaskForm):
         links = []
         for field in self:
             if field.type == "CSRFTokenField":
+                continue
+            if isinstance(field, TableField) and field.cell_errors:
+                label = str(field.label.text)
+                links.extend(ErrorLink(anchor, label, message) for anchor, message in field.error_links())
                 continue
             for message in field.errors or ():
                 links.append(ErrorLink(anchor_for(field), str(field.label.text), str(message)))
@@ -299,6 +307,11 @@ def _unbound(spec: FormField, value: Any) -> Any:
         "validators": _validators(spec),
         "render_kw": _render_kw(spec),
     }
+    if kind == "table":
+        # each cell is checked by the service; its messages come back onto the cells
+        options["validators"] = []
+        return TableField(spec=spec, locale_name=page_locale(), default=value if isinstance(value, list) else [],
+                          **options)
     if kind == "text":
         return TextAreaField(filters=[_strip], default=value, **options)
     if kind == "integer":

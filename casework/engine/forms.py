@@ -19,7 +19,8 @@ from lxml import etree
 from casework.errors import Problem, ScriptFailed, ValidationFailed
 from casework.records import FIELD_TYPE_ALIASES, FIELD_TYPES, FormField, FormOption, FormSpec
 
-from .scripting import compile_problem, is_expression
+from .scripting import compile_problem, is_expression, unwrap_expression
+from .tables import coerce_rows, read_table
 from .xmlsafe import NSMAP
 
 CONSTRAINTS = ("required", "required_if", "valid_if", "min", "max", "minlength", "maxlength", "readonly")
@@ -90,6 +91,8 @@ def _read_field(
     for constraint in xml.xpath("./camunda:validation/camunda:constraint", namespaces=NSMAP):
         _read_constraint(constraint, ftype, attrs, problem)
     help_text = _read_properties(xml, ftype, attrs, problem)
+    if ftype == "table":
+        attrs.update(read_table(xml, problem))
     field = FormField(
         name=name,
         type=ftype,
@@ -189,6 +192,11 @@ def coerce(field: FormField, value: Any) -> Any:
         if isinstance(value, str) and _USERNAME_RE.match(value.strip()):
             return value.strip()
         raise ValueError("Benutzername erwartet.")
+    if kind == "table":
+        rows, problems = coerce_rows(field, value, coerce)
+        if problems:
+            raise ValueError(next(iter(problems.values())))
+        return rows
     if kind == "file":
         # the id of a document of the case; that it is one is checked where the case is known
         if isinstance(value, str) and _DOCUMENT_ID_RE.match(value.strip()):
@@ -248,6 +256,9 @@ def _read_properties(
             help_text = prop.get("value")
         elif key == "invalid_message":
             attrs["invalid_message"] = prop.get("value")
+            reason = compile_problem(prop.get("value") or "", "eval") if is_expression(prop.get("value")) else None
+            if reason:
+                problem(f"invalid_message expression: {reason}")
         elif key == "confidential":
             attrs["confidential"] = (prop.get("value") or "").strip().lower() == "true"
         elif key == "format":
@@ -282,7 +293,7 @@ def validate_form(
     raw, errors, dotted = _expand_objects(raw, groups, by_name)
     clean = _coerce_given(raw, by_name, errors)
     for field in form.fields:
-        if field.name in errors or field.readonly:
+        if field.readonly or any(k == field.name or k.startswith(f"{field.name}.") for k in errors):
             continue
         if field.name not in clean:
             if not partial_ok and _is_required(field, form, clean, context, evaluate, errors):
@@ -311,6 +322,11 @@ def _coerce_given(raw: Mapping[str, Any], by_name: Mapping[str, FormField], erro
             errors[name] = "Unbekanntes Feld."
         elif field.readonly or _missing(value):
             continue
+        elif field.type == "table":
+            rows, problems = coerce_rows(field, value, coerce)
+            errors.update(problems)
+            if rows:
+                clean[name] = rows
         else:
             try:
                 clean[name] = coerce(field, value)
@@ -403,11 +419,22 @@ def _rule(
     The submission is authoritative for the form's own fields: a field left empty is None here, not
     its old value from the task data (readonly fields keep the task data's).
     """
+    value, broken = _rule_value(expression, form, clean, context, evaluate)
+    return bool(value), broken
+
+
+def _rule_value(
+    expression: str,
+    form: FormSpec,
+    clean: Mapping[str, Any],
+    context: Mapping[str, Any],
+    evaluate: Callable[[str, Mapping[str, Any]], Any],
+) -> tuple[Any, str | None]:
     scope: dict[str, Any] = dict(context)
     scope.update({f.name: None for f in form.fields if not f.readonly})
     scope.update(clean)
     try:
-        return bool(evaluate(expression, scope)), None
+        return evaluate(expression, scope), None
     except ScriptFailed as exc:
         return False, f"Die Bedingung dieses Feldes ist fehlerhaft: {exc.message}"
 
@@ -423,7 +450,14 @@ def _check_valid_if(
     if not field.valid_if:
         return None
     valid, broken = _rule(field.valid_if, form, clean, context, evaluate)
-    return broken or (None if valid else (field.invalid_message or INVALID_DEFAULT))
+    if broken or valid:
+        return broken
+    message = field.invalid_message or INVALID_DEFAULT
+    if is_expression(message):
+        # a message that names what is wrong (the missing goal), computed over the same values
+        said, failed = _rule_value(unwrap_expression(message), form, clean, context, evaluate)
+        message = str(said) if failed is None and said else INVALID_DEFAULT
+    return message
 
 
 def _check_bounds(field: FormField, value: Any) -> str | None:

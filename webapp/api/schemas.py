@@ -152,9 +152,17 @@ class FormOption(Answer):
     label: str
 
 
+class TableColumn(Answer):
+    name: str = Field(description="the key of this cell in every row")
+    label: str
+    type: Literal["string", "text", "integer", "number", "date", "boolean", "enum"]
+    required: bool
+    options: list[FormOption] | None = Field(None, description="enum columns only")
+
+
 class FormField(Answer):
     name: str
-    type: Literal["string", "text", "integer", "number", "boolean", "date", "enum", "user", "file"]
+    type: Literal["string", "text", "integer", "number", "boolean", "date", "enum", "user", "file", "table"]
     label: str
     required: bool
     options: list[FormOption] | None = Field(None, description="enum fields only")
@@ -169,6 +177,11 @@ class FormField(Answer):
     format: str | None = Field(
         None, description="how a number is shown: money (12.500,50 €) or percent; the value stays a JSON number"
     )
+    columns: list[TableColumn] | None = Field(
+        None, description="table fields only: the value is a list of row objects with these keys"
+    )
+    min_rows: int | None = None
+    max_rows: int | None = None
 
 
 class StartForm(Answer):

@@ -46,6 +46,10 @@ def case_vocabulary(
         labels[spec_field.name] = spec_field.label
         if spec_field.options:
             options[spec_field.name] = {o.value: o.label for o in spec_field.options}
+        for column in spec_field.columns:  # a table field's columns head its facts' tables
+            labels.setdefault(column.name, column.label)
+            if column.options:
+                options.setdefault(column.name, {o.value: o.label for o in column.options})
     return labels, options
 
 
