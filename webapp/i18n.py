@@ -175,6 +175,7 @@ def init_app(app: Flask) -> None:
         value=format_value,
         money=format_money,
         group_labels=group_labels,
+        person=person,
     )
     app.jinja_env.globals.update(
         current_locale=current_locale,
@@ -191,6 +192,21 @@ def group_labels(names: Any) -> str:
 
     labels = services().directory.group_labels()
     return ", ".join(labels.get(name, name) for name in names or ())
+
+
+def person(username: str | None) -> str:
+    """A username as the person's name ("Petra Beispiel", not "mitarbeiterin"); names are looked up once per request."""
+    from flask import g
+
+    from webapp.common import services
+
+    if not username:
+        return ""
+    names: dict[str, str] = g.setdefault("person_names", {})
+    if username not in names:
+        names.update(services().directory.display_names({username}))
+        names.setdefault(username, username)
+    return names[username]
 
 
 def compile_translations(directory: Path = TRANSLATIONS_DIR) -> list[Path]:

@@ -113,6 +113,14 @@ class DirectoryService:
                 self._group_labels = {r.name: r.label for r in session.execute(sa.select(Group.name, Group.label))}
         return self._group_labels
 
+    def display_names(self, usernames: set[str]) -> dict[str, str]:
+        """People's names by username, for pages that must show names, not codes; unknown ones are left out."""
+        if not usernames:
+            return {}
+        with unit_of_work(write=False) as session:
+            rows = session.execute(sa.select(User.username, User.display_name).where(User.username.in_(usernames)))
+            return {r.username: r.display_name for r in rows}
+
     def actor(self, user_id: int) -> Actor | None:
         with unit_of_work(write=False) as session:
             return self.access.actor_for(session, user_id, self.clock.today())

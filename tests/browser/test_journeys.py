@@ -78,7 +78,7 @@ def test_claim_and_complete_review_request_with_objection(page: Page, new_page) 
     expect(gf.get_by_role("heading", level=1)).to_contain_text("Antrag prüfen")
     gf.get_by_role("link", name="Posteingang").first.click()
     mine = gf.get_by_role("row").filter(has_text="ZW-2026-017")
-    expect(mine).to_contain_text("gf")
+    expect(mine).to_contain_text("Georg Geschäftsführer")
     mine.get_by_role("link", name=re.compile("Antrag prüfen")).click()
 
     decision = gf.get_by_role("group", name=re.compile("Entscheidung"))

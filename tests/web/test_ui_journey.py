@@ -42,6 +42,10 @@ class Backstage:
         assert found is not None, username
         return found
 
+    def display_name(self, username: str) -> str:
+        with self.services() as casework:
+            return casework.directory.display_names({username})[username]
+
 
 @pytest.fixture
 def backstage(app: Flask) -> Backstage:
@@ -175,7 +179,8 @@ def test_no_objection_journey_ends_the_assignment(browser: Any, backstage: Backs
     assert "Zuweisung beendet" in shown.text
     history = shown.text[shown.text.index('id="history-title"') :]
     for who in ("mitarbeiterin", "gf", "personal.ba"):
-        assert f"<td>{who}</td>" in history
+        assert f"<td>{backstage.display_name(who)}</td>" in history
+        assert f"<td>{who}</td>" not in history
     assert "Fall gestartet" in history and "Fall abgeschlossen" in history
     assert "31.03.2027" in history
 

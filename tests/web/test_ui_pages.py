@@ -163,6 +163,20 @@ def test_claim_conflict_is_reported_not_crashed(browser: Any, backstage: Backsta
     assert "bereits erledigt" in gf.get(response.headers["Location"]).text
 
 
+def test_pages_name_the_person_not_the_username(browser: Any, backstage: Backstage) -> None:
+    case = start_case(backstage)
+    task = only_task(case, "review_request")
+    gf = browser("gf")
+    gf.submit(f"/tasks/{task.id}/claim", {}, page_url="/?scope=candidate")
+    name = backstage.display_name("gf")
+    for url in (f"/tasks/{task.id}", f"/cases/{case.id}", "/?scope=mine"):
+        cells = re.findall(r"<(?:dd|td)>([^<]*)", gf.get(url).text)
+        assert name in cells, url
+        assert "gf" not in cells, url
+    history = re.findall(r"<td>([^<]*)</td>", gf.get(f"/cases/{case.id}").text)
+    assert backstage.display_name("mitarbeiterin") in history
+
+
 def test_unclaim_returns_the_task_to_the_group(browser: Any, backstage: Backstage) -> None:
     case = start_case(backstage)
     task = only_task(case, "review_request")

@@ -11,6 +11,7 @@ from webapp.casefile import bp
 from webapp.casefile.downloads import attachment
 from webapp.common import actor, services
 from webapp.errors import ui_message
+from webapp.i18n import person
 
 
 def _back(instance_id: str, anchor: str = "notes-title") -> str:
@@ -120,7 +121,7 @@ def reassign(task_id: str) -> Response | str:
             flash(ui_message(exc), "error")
         else:
             flash(_("The task “%(title)s” has been assigned to %(user)s.", title=options.title,
-                    user=request.form.get("username", "")), "success")
+                    user=person(request.form.get("username", ""))), "success")
             return redirect(url_for("cases.show", instance_id=options.instance_id))
     return render_template("casefile/reassign.html", options=options)
 
