@@ -42,10 +42,11 @@ DEFINITION_SUFFIXES = (".bpmn", ".dmn")
 
 
 class SpecCache:
-    """Parsed process models keyed by content hash, so no request parses XML twice.
+    """Parsed process models keyed by content hash and process key, so no request parses XML twice.
 
     Keyed by hash rather than (key, version): a hash names its content exactly, so the cache
-    can never hand out a stale spec, whatever another process deployed meanwhile.
+    can never hand out a stale spec, whatever another process deployed meanwhile. The key too, as
+    the processes of one file (a collaboration, or several processes) share their content hash.
     """
 
     def __init__(self) -> None:
@@ -54,18 +55,18 @@ class SpecCache:
 
     def get(self, session: sa.orm.Session, definition_id: int, digest: str, key: str) -> ProcessModel:
         """The parsed model of a stored version; its files are read only on a cache miss."""
-        model = self._models.get(digest)
+        model = self._models.get(f"{digest}:{key}")
         if model is None:
             stored = session.scalar(sa.select(ProcessDefinition.files).where(ProcessDefinition.id == definition_id))
             files = {name: text.encode("utf-8") for name, text in (stored or {}).items()}
             model = load_model(key, files)
             with self._lock:
-                self._models[digest] = model
+                self._models[f"{digest}:{key}"] = model
         return model
 
     def put(self, content_hash: str, model: ProcessModel) -> None:
         with self._lock:
-            self._models[content_hash] = model
+            self._models[f"{content_hash}:{model.key}"] = model
 
     def clear(self) -> None:
         with self._lock:

@@ -21,6 +21,7 @@ from SpiffWorkflow.util.task import TaskState
 from casework.clock import Clock
 from casework.errors import Conflict
 
+from .conditions import refresh_conditions
 from .timing import engine_time
 from .xmlsafe import CAMUNDA_NS
 
@@ -76,11 +77,6 @@ def external_task(wf: Any, task_id: str) -> SpiffTask:
     return task
 
 
-def complete_external(task: SpiffTask, variables: dict[str, Any]) -> None:
-    task.data.update(json.loads(json.dumps(variables)))
-    task.complete()
-
-
 def throw_bpmn_error(wf: Any, task: SpiffTask, error_code: str, variables: dict[str, Any]) -> None:
     """Throw the BPMN error ``error_code`` at the task: an error event catching it (of the task, or
     around it) cancels the task and takes its path when the engine next runs."""
@@ -113,7 +109,11 @@ class ExternalTasksMixin:
         """
         task = external_task(wf, task_id)
         with engine_time(self._clock.now):
-            complete_external(task, variables)
+            task.data.update(json.loads(json.dumps(variables)))
+            if refresh_conditions(wf, task.data):  # the values set may trigger a conditional event first
+                self.step(wf)
+            if task.state == TaskState.STARTED:  # not cancelled by an interrupting one
+                task.complete()
             self.step(wf)
         return str(task.task_spec.bpmn_id)
 

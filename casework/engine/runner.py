@@ -36,6 +36,7 @@ from . import events, message_subprocesses
 from .events import WaitingTimer
 from .external import ExternalTasksMixin, topic_of
 from .forms import coerce_default
+from .conditions import refresh_conditions
 from .interrupting import apply_interrupting
 from .limits import WATCHDOG, LimitExceeded, StepLimits, data_exceeded, time_exceeded
 from .parser import ProcessModel, UserTaskMeta
@@ -264,7 +265,10 @@ class Engine(ExternalTasksMixin, ProgressMixin):
         task.data.update(json.loads(json.dumps(data, default=_json_default)))
         # running a task may reach a timer and compute its due time
         with engine_time(self._clock.now), WATCHDOG.step(self.limits):
-            task.run()
+            if refresh_conditions(wf, task.data):  # the values set may trigger a conditional event first
+                self.step(wf)
+            if task.state == TaskState.READY:  # not cancelled by an interrupting one
+                task.run()
             self.step(wf)
 
     def step(self, wf: Workflow) -> None:
@@ -299,6 +303,8 @@ class Engine(ExternalTasksMixin, ProgressMixin):
                 return
             tasks = list(all_tasks(wf))
             if apply_interrupting(wf, tasks):  # cancelled the rest of an event subprocess's scope
+                continue
+            if refresh_conditions(wf):  # variables changed: a conditional event is met now
                 continue
             stuck = [t for t in tasks if t.state == TaskState.READY and not t.task_spec.manual]
             if not stuck:

@@ -30,7 +30,9 @@ from RestrictedPython.Guards import (
 )
 from RestrictedPython.Limits import limited_builtins
 from RestrictedPython.PrintCollector import PrintCollector
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
 from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
 
 from .guards import GUARDED_BUILTINS, GUARDS, WITHHELD_EXCEPTIONS, LimitingTransformer, check_inplace
@@ -293,8 +295,23 @@ class RestrictedEnvironment(TaskDataEnvironment):  # type: ignore[misc]
         return True
 
 
+class CaseScriptEngine(PythonScriptEngine):  # type: ignore[misc]
+    """SpiffWorkflow's script engine, except that a conditional event's condition reading a variable
+    that is not set (yet) is not met yet, as in Camunda, instead of failing the case
+    (casework.engine.conditions evaluates it again when variables change)."""
+
+    def evaluate(self, task: Any, expression: str, external_context: Mapping[str, Any] | None = None) -> Any:
+        try:
+            return super().evaluate(task, expression, external_context)
+        except WorkflowTaskException as exc:
+            definition = getattr(task.task_spec, "event_definition", None)
+            if isinstance(definition, ConditionalEventDefinition) and exc.error_type in ("NameError", "KeyError"):
+                return False
+            raise
+
+
 def make_script_engine(
     helpers: Mapping[str, Callable[..., Any]], limits: StepLimits | None = None
 ) -> PythonScriptEngine:
     """A SpiffWorkflow script engine whose every script and expression is sandboxed and limited."""
-    return PythonScriptEngine(environment=RestrictedEnvironment(helpers, limits))
+    return CaseScriptEngine(environment=RestrictedEnvironment(helpers, limits))
