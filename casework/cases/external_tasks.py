@@ -10,7 +10,7 @@ accounts; setting ``EXTERNAL_TASK_WORKERS`` names the topics each may work on (s
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from casework.cases.history import PendingEvent
 from casework.cases.runtime import RuntimeService
+from casework.cases.stepping import PreparedStep, Written, run_step
 from casework.cases.steps import StepWritten
 from casework.clock import Clock
 from casework.context import running_case
@@ -32,6 +33,8 @@ _ROWS = ExternalTask.__table__
 MAX_TASKS = 100
 MAX_LOCK_MS = 24 * 3600 * 1000
 MAX_TEXT = 4000
+LOCK_GONE = "Die Sperre dieser externen Aufgabe ist abgelaufen oder gehört einem anderen Worker."
+ANSWERED = "Die externe Aufgabe wurde inzwischen beantwortet; diese Antwort wurde nicht übernommen."
 
 
 @dataclass(frozen=True)
@@ -160,20 +163,40 @@ class ExternalTaskService:
 
     # --- a worker's answers -------------------------------------------------------------------
 
-    def _held(self, session: sa.orm.Session, task_id: str, actor: Actor, worker_id: Any) -> Any:
-        """The row the worker holds a live lock on, locked for this unit of work.
+    def _held(self, session: sa.orm.Session, task_id: str, actor: Actor, worker_id: str, *, seen: bool) -> Any:
+        """The row of a task the worker holds a live lock on (read, not locked: see :meth:`_guard`).
 
         Raises:
             NotFound: no such task (or not one of the actor's topics).  Conflict: the lock is gone or
-                held by another worker.
+                held by another worker, or (``seen``: found by an earlier run of this step) the task was
+                answered meanwhile.
         """
-        row = session.execute(sa.select(_ROWS).where(_ROWS.c.id == task_id).with_for_update()).first()
+        row = session.execute(sa.select(_ROWS).where(_ROWS.c.id == task_id)).first()
+        if row is None and seen:
+            raise Conflict(ANSWERED)
         if row is None or not self.allowed(actor, row.topic):
             raise NotFound("Externe Aufgabe nicht gefunden.")
         now = self.clock.now()
         if row.worker_id != worker_id or row.lock_expires_at is None or row.lock_expires_at <= now:
-            raise Conflict("Die Sperre dieser externen Aufgabe ist abgelaufen oder gehört einem anderen Worker.")
+            raise Conflict(LOCK_GONE)
         return row
+
+    def _guard(self, task_id: str, worker_id: str) -> Callable[[sa.orm.Session], None]:
+        """The check as the step writes: the worker still holds the lock. Its UPDATE takes the row
+        (PostgreSQL) or the write lock (SQLite), so of two answers at once exactly one is written.
+
+        Raises:
+            Conflict: the lock expired or the task was answered meanwhile.
+        """
+        def guard(session: sa.orm.Session) -> None:
+            held = session.connection().execute(
+                sa.update(_ROWS).where(_ROWS.c.id == task_id, _ROWS.c.worker_id == worker_id,
+                                       _ROWS.c.lock_expires_at > self.clock.now())
+                .values(lock_expires_at=_ROWS.c.lock_expires_at)
+            ).rowcount
+            if held != 1:
+                raise Conflict(ANSWERED if session.get(ExternalTask, task_id) is None else LOCK_GONE)
+        return guard
 
     def complete(self, task_id: str, *, actor: Actor, worker_id: Any, variables: Any) -> None:
         """The worker's result: its variables go into the case, which goes on.
@@ -185,10 +208,8 @@ class ExternalTaskService:
         worker, values = _text(worker_id, "worker_id", fields), _variables(variables, fields)
         if fields:
             raise ValidationFailed("Die Anfrage ist ungültig.", fields)
-        with unit_of_work() as session:
-            row = self._held(session, task_id, actor, worker)
-            self._step(session, row, actor, "external_task_completed", {"variables": values},
-                       lambda wf: self.runtime.engine.complete_external(wf, task_id, values))
+        self._answer(task_id, actor, worker, "external_task_completed", {"variables": values},
+                     lambda wf: self.runtime.engine.complete_external(wf, task_id, values))
 
     def bpmn_error(self, task_id: str, *, actor: Actor, worker_id: Any, error_code: Any, variables: Any) -> None:
         """The worker's business error: an error event catching ``error_code`` takes over (none: an incident).
@@ -201,10 +222,8 @@ class ExternalTaskService:
         values = _variables(variables, fields)
         if fields:
             raise ValidationFailed("Die Anfrage ist ungültig.", fields)
-        with unit_of_work() as session:
-            row = self._held(session, task_id, actor, worker)
-            self._step(session, row, actor, "external_task_bpmn_error", {"error_code": code, "variables": values},
-                       lambda wf: self.runtime.engine.external_error(wf, task_id, code, values))
+        self._answer(task_id, actor, worker, "external_task_bpmn_error", {"error_code": code, "variables": values},
+                     lambda wf: self.runtime.engine.external_error(wf, task_id, code, values))
 
     def failure(self, task_id: str, *, actor: Actor, worker_id: Any, error_message: Any, retries: Any,
                 retry_timeout_ms: Any) -> None:
@@ -220,16 +239,16 @@ class ExternalTaskService:
         wait = _whole(retry_timeout_ms, "retry_timeout_ms", 0, MAX_LOCK_MS, fields)
         if fields:
             raise ValidationFailed("Die Anfrage ist ungültig.", fields)
-        now = self.clock.now()
-        with unit_of_work() as session:
-            row = self._held(session, task_id, actor, worker)
-            data = {"error_message": message, "retries": left}
-            engine = self.runtime.engine
-            self._step(session, row, actor, "external_task_failed", data,
-                       (lambda wf: engine.external_incident(wf, task_id, message)) if left == 0 else (lambda wf: None))
+        engine = self.runtime.engine
+
+        def release(session: sa.orm.Session) -> None:
             session.execute(sa.update(_ROWS).where(_ROWS.c.id == task_id).values(
                 retries=left, error_message=message, worker_id=None, lock_expires_at=None,
-                not_before=now + timedelta(milliseconds=wait)))
+                not_before=self.clock.now() + timedelta(milliseconds=wait)))
+
+        self._answer(task_id, actor, worker, "external_task_failed", {"error_message": message, "retries": left},
+                     (lambda wf: engine.external_incident(wf, task_id, message)) if left == 0 else (lambda wf: None),
+                     after=release)
 
     def extend_lock(self, task_id: str, *, actor: Actor, worker_id: Any, new_duration_ms: Any) -> None:
         """Keep the lock ``new_duration_ms`` from now.
@@ -242,22 +261,37 @@ class ExternalTaskService:
         duration = _whole(new_duration_ms, "new_duration_ms", 1, MAX_LOCK_MS, fields)
         if fields:
             raise ValidationFailed("Die Anfrage ist ungültig.", fields)
-        with unit_of_work() as session:
-            self._held(session, task_id, actor, worker)
+        with unit_of_work() as session:  # no engine work: one short write
+            self._held(session, task_id, actor, worker, seen=False)
+            self._guard(task_id, worker)(session)
             session.execute(sa.update(_ROWS).where(_ROWS.c.id == task_id).values(
                 lock_expires_at=self.clock.now() + timedelta(milliseconds=duration)))
 
-    def _step(self, session: sa.orm.Session, row: Any, actor: Actor, action: str, data: dict[str, Any],
-              change: Any) -> None:
-        """Load the case, let ``change`` act on its workflow, record ``action`` and persist."""
-        loaded = self.runtime.load(session, row.instance_id)
-        if loaded.status not in ("running", "error"):
-            raise Conflict("Der Fall ist bereits beendet.")
-        with running_case(session, loaded.id, loaded.organisation_id, loaded.parties) as effects:
-            change(loaded.workflow)
-        loaded.events.append(PendingEvent(self.clock.now(), actor.username, action, row.id, row.element_id,
-                                          row.element_id, {"topic": row.topic, "worker_id": row.worker_id, **data}))
-        self.runtime.persist(session, loaded, actor=actor, effects=effects)
+    def _answer(self, task_id: str, actor: Actor, worker: str, action: str, data: dict[str, Any],
+                change: Callable[[Any], Any], *, after: Callable[[sa.orm.Session], None] | None = None) -> None:
+        """A worker's answer as a step (casework.cases.stepping): read the row and the case and let
+        ``change`` act on its workflow without a write lock; then check the lock, record ``action``,
+        persist (guarded by the case's version) and run ``after``, briefly holding the write lock."""
+        seen: list[bool] = []
+
+        def prepare(session: sa.orm.Session) -> PreparedStep:
+            row = self._held(session, task_id, actor, worker, seen=bool(seen))
+            seen.append(True)
+            loaded = self.runtime.load(session, row.instance_id)
+            if loaded.status not in ("running", "error"):
+                raise Conflict("Der Fall ist bereits beendet.")
+            before = self.runtime.stored_workflow(loaded)
+            with running_case(session, loaded.id, loaded.organisation_id, loaded.parties) as effects:
+                change(loaded.workflow)
+            loaded.events.append(PendingEvent(self.clock.now(), actor.username, action, row.id, row.element_id,
+                                              row.element_id, {"topic": row.topic, "worker_id": worker, **data}))
+            return PreparedStep(loaded, effects, before=before, guard=self._guard(task_id, worker))
+
+        def write(session: sa.orm.Session, prepared: PreparedStep, written: Written) -> None:
+            if after is not None:
+                after(session)
+
+        run_step(self.runtime, prepare, write, actor=actor)
 
     # --- keeping the rows in step -----------------------------------------------------------
 

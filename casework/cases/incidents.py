@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from casework.cases.runtime import RuntimeService
+from casework.cases.stepping import PreparedStep, run_step
 from casework.clock import Clock
 from casework.errors import Conflict, NotFound
 from casework.unit_of_work import unit_of_work
@@ -75,9 +76,22 @@ class StuckCaseCheck:
         return failed
 
     def _fail_if_stuck(self, instance_id: str) -> bool:
-        with unit_of_work() as session:
+        """Fail the case if its workflow confirms that it cannot move, as a step
+        (casework.cases.stepping): the check runs without the write lock, which is held only to
+        write, and a case changed meanwhile is checked again on its fresh state."""
+
+        def prepare(session: sa.orm.Session) -> PreparedStep:
             loaded = self.runtime.load(session, instance_id)
+            before = self.runtime.stored_workflow(loaded)
             if loaded.status != "running" or self.runtime.engine.check_can_move(loaded.workflow):
-                return False
-            self.runtime.persist(session, loaded, actor=None, effects=[])
-            return True
+                raise _Moves()
+            return PreparedStep(loaded, [], before=before)
+
+        try:
+            return run_step(self.runtime, prepare, lambda session, prepared, written: True, actor=None)
+        except _Moves:
+            return False
+
+
+class _Moves(Exception):
+    """The case can move (or is no longer running): nothing to write."""

@@ -61,6 +61,8 @@ class PreparedStep:
     persist_options: dict[str, Any] = field(default_factory=dict)
     failure_events: list[PendingEvent] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    # checked as the step writes, before the case (e.g. that a worker still holds its lock); raises
+    guard: Callable[[sa.orm.Session], None] | None = None
 
 
 Written = tuple[Snapshot, TaskPlan]
@@ -114,6 +116,8 @@ def _persist(
     # persist appends to the events and replaces the parties when a script involved others: kept
     # so that a write that failed before anything was stored can be done again (_rewound)
     prepared.extra["before_persist"] = (list(prepared.loaded.events), prepared.loaded.parties)
+    if prepared.guard is not None:
+        prepared.guard(session)
     written = runtime.persist(session, prepared.loaded, actor=actor, effects=prepared.effects,
                               **prepared.persist_options)
     return write(session, prepared, written)

@@ -33,10 +33,10 @@ from casework.errors import Conflict, ScriptFailed
 from casework.records import FormSpec
 
 from . import events, message_subprocesses
+from .conditions import refresh_conditions
 from .events import WaitingTimer
 from .external import ExternalTasksMixin, topic_of
 from .forms import coerce_default
-from .conditions import refresh_conditions
 from .interrupting import apply_interrupting
 from .limits import WATCHDOG, LimitExceeded, StepLimits, data_exceeded, time_exceeded
 from .parser import ProcessModel, UserTaskMeta
@@ -302,9 +302,7 @@ class Engine(ExternalTasksMixin, ProgressMixin):
                 self._record(wf, None, time_exceeded(self.limits).message)
                 return
             tasks = list(all_tasks(wf))
-            if apply_interrupting(wf, tasks):  # cancelled the rest of an event subprocess's scope
-                continue
-            if refresh_conditions(wf):  # variables changed: a conditional event is met now
+            if apply_interrupting(wf, tasks) or refresh_conditions(wf):  # scope cancelled, or a condition met
                 continue
             stuck = [t for t in tasks if t.state == TaskState.READY and not t.task_spec.manual]
             if not stuck:

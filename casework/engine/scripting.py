@@ -32,8 +32,8 @@ from RestrictedPython.Limits import limited_builtins
 from RestrictedPython.PrintCollector import PrintCollector
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
-from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
 from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
+from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
 
 from .guards import GUARDED_BUILTINS, GUARDS, WITHHELD_EXCEPTIONS, LimitingTransformer, check_inplace
 from .limits import WATCHDOG, LimitExceeded, StepLimits, check_data_size
