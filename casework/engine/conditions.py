@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
@@ -79,3 +79,17 @@ def refresh_conditions(wf: Any, changed: Mapping[str, Any] | None = None) -> boo
         else:
             met = True
     return met
+
+
+def run_on(wf: Any, task: Any, run: Callable[[], Any], step: Callable[[Any], None]) -> None:
+    """Let ``task``, whose values were just set, go on (``run``) and advance the case (``step``).
+
+    The values set may meet a conditional event first; an interrupting one cancels the task (a
+    boundary event of it or of a subprocess around it), which then does not go on.
+    """
+    waiting_state = task.state
+    if refresh_conditions(wf, task.data):
+        step(wf)
+    if task.state == waiting_state:
+        run()
+    step(wf)

@@ -21,7 +21,7 @@ from SpiffWorkflow.util.task import TaskState
 from casework.clock import Clock
 from casework.errors import Conflict
 
-from .conditions import refresh_conditions
+from .conditions import run_on
 from .timing import engine_time
 from .xmlsafe import CAMUNDA_NS
 
@@ -110,11 +110,7 @@ class ExternalTasksMixin:
         task = external_task(wf, task_id)
         with engine_time(self._clock.now):
             task.data.update(json.loads(json.dumps(variables)))
-            if refresh_conditions(wf, task.data):  # the values set may trigger a conditional event first
-                self.step(wf)
-            if task.state == TaskState.STARTED:  # not cancelled by an interrupting one
-                task.complete()
-            self.step(wf)
+            run_on(wf, task, task.complete, self.step)  # a conditional event may be met first
         return str(task.task_spec.bpmn_id)
 
     def external_error(self, wf: Any, task_id: str, code: str, variables: dict[str, Any]) -> bool:

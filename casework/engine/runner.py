@@ -33,7 +33,7 @@ from casework.errors import Conflict, ScriptFailed
 from casework.records import FormSpec
 
 from . import events, message_subprocesses
-from .conditions import refresh_conditions
+from .conditions import refresh_conditions, run_on
 from .events import WaitingTimer
 from .external import ExternalTasksMixin, topic_of
 from .forms import coerce_default
@@ -265,11 +265,7 @@ class Engine(ExternalTasksMixin, ProgressMixin):
         task.data.update(json.loads(json.dumps(data, default=_json_default)))
         # running a task may reach a timer and compute its due time
         with engine_time(self._clock.now), WATCHDOG.step(self.limits):
-            if refresh_conditions(wf, task.data):  # the values set may trigger a conditional event first
-                self.step(wf)
-            if task.state == TaskState.READY:  # not cancelled by an interrupting one
-                task.run()
-            self.step(wf)
+            run_on(wf, task, task.run, self.step)  # a conditional event may be met first
 
     def step(self, wf: Workflow) -> None:
         """Run engine tasks until only human tasks or waits remain; remember failures, never raise.
