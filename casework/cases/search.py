@@ -11,6 +11,7 @@ Imports the engine's records, the presentation and the base modules only.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
@@ -43,10 +44,17 @@ def _plain(text: str) -> str:
 
 def fold(text: str) -> str:
     """The indexed form of ``text``: folded plain, plus the spelled-out umlauts where they differ."""
-    low = text.casefold()
-    plain = _plain(low)
-    spelled = _plain(low.translate(_SPELLED))
+    plain, spelled = _folded(text)
     return plain if spelled == plain else f"{plain}\n{spelled}"
+
+
+@functools.lru_cache(maxsize=8192)
+def _folded(text: str) -> tuple[str, str]:
+    """``text`` folded plain and with the umlauts spelled out. Both fold character by character, so
+    the parts of a text fold to the parts of its folded form: the parts a step repeats (the
+    process name, facts that did not change) are folded once (bench/engine.py)."""
+    low = text.casefold()
+    return _plain(low), _plain(low.translate(_SPELLED))
 
 
 def query_terms(query: str | None) -> list[str]:
@@ -70,7 +78,10 @@ def case_text(model: ProcessModel, business_key: str | None, variables: dict[str
     """What a case is found by: Aktenzeichen, process name and its labelled facts, folded."""
     facts = present(model.facts, variables, model.options, {}, "de")
     parts = [business_key or "", model.name, *_fact_texts(facts)]
-    return fold("\n".join(p for p in parts if p))
+    folded = [_folded(p) for p in parts if p]
+    plain = "\n".join(f[0] for f in folded)
+    spelled = "\n".join(f[1] for f in folded)
+    return plain if spelled == plain else f"{plain}\n{spelled}"
 
 
 class CaseIndex:

@@ -120,7 +120,7 @@ class CaseStore:
 
     def load(self, session: sa.orm.Session, instance_id: str) -> LoadedInstance:
         """Read an instance and restore its workflow with the spec of the version it started on."""
-        row = session.execute(LOAD_INSTANCE, {"id": instance_id}).first()
+        row = session.connection().execute(LOAD_INSTANCE, {"id": instance_id}).first()
         if row is None:
             raise NotFound("Fall nicht gefunden.")
         model = self.repository.cache.get(session, row.definition_id, row.content_hash, row.process_key)

@@ -29,6 +29,8 @@ class Recipient:
     address: str
     digest: bool = False
     username: str = ""
+    # the user's choice of mails about new tasks (casework.mail.new_tasks); None for an address only
+    new_task_mail: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,8 +84,20 @@ def text_mail(paragraphs: Sequence[str], facts: Sequence[tuple[str, str]], links
 # --- recipients and queueing (inside the caller's transaction) ---------------------------
 
 
-_RECIPIENT = sa.select(User.id, User.email, User.mail_digest, User.username).where(
+# Built once, with expanding IN parameters: building a statement per call cost more than running it
+# (bench/engine.py); Core on the session's connection skips the ORM's per-statement set-up.
+_RECIPIENT = sa.select(User.id, User.email, User.mail_digest, User.username, User.new_task_mail).where(
     User.active.is_(True), User.email.is_not(None)
+)
+_BY_NAME = _RECIPIENT.where(User.username.in_(sa.bindparam("names", expanding=True))).order_by(User.id)
+_BY_ID = _RECIPIENT.where(User.id.in_(sa.bindparam("names", expanding=True))).order_by(User.id)
+_MEMBERS = (
+    _RECIPIENT.join(Membership, Membership.user_id == User.id)
+    .join(Group, Group.id == Membership.group_id)
+    .where(Group.name.in_(sa.bindparam("names", expanding=True)),
+           Membership.organisation_id.in_(sa.bindparam("orgs", expanding=True)))
+    .distinct()
+    .order_by(User.id)
 )
 
 
@@ -92,9 +106,8 @@ def users_by_name(session: sa.orm.Session, names: Iterable[str | int]) -> list[R
     wanted = sorted(set(names), key=str)
     if not wanted:
         return []
-    column = User.id if isinstance(wanted[0], int) else User.username
-    rows = session.execute(_RECIPIENT.where(column.in_(wanted)).order_by(User.id)).all()
-    return [Recipient(r.id, r.email, bool(r.mail_digest), r.username) for r in rows if r.email]
+    statement = _BY_ID if isinstance(wanted[0], int) else _BY_NAME
+    return _recipients(session.connection().execute(statement, {"names": wanted}))
 
 
 def group_members(session: sa.orm.Session, groups: Iterable[str], organisations: Iterable[int]) -> list[Recipient]:
@@ -102,14 +115,11 @@ def group_members(session: sa.orm.Session, groups: Iterable[str], organisations:
     names, orgs = sorted(set(groups)), sorted(set(organisations))
     if not names or not orgs:
         return []
-    rows = session.execute(
-        _RECIPIENT.join(Membership, Membership.user_id == User.id)
-        .join(Group, Group.id == Membership.group_id)
-        .where(Group.name.in_(names), Membership.organisation_id.in_(orgs))
-        .distinct()
-        .order_by(User.id)
-    ).all()
-    return [Recipient(r.id, r.email, bool(r.mail_digest), r.username) for r in rows if r.email]
+    return _recipients(session.connection().execute(_MEMBERS, {"names": names, "orgs": orgs}))
+
+
+def _recipients(rows: Iterable[Any]) -> list[Recipient]:
+    return [Recipient(r.id, r.email, bool(r.mail_digest), r.username, r.new_task_mail) for r in rows if r.email]
 
 
 def queue_mail(
@@ -147,18 +157,26 @@ def queue_mail(
             "dedupe_key": f"{dedupe_key}:{recipient.user_id or recipient.address}"[:200] if dedupe_key else None,
         }
         # RETURNING, not rowcount: drivers disagree on the rowcount of an insert that returns the key
-        stmt = _insert_ignoring_duplicates(conn.dialect.name).returning(MAILS.c.id)
+        stmt = _insert_ignoring_duplicates(conn.dialect.name)
         inserted += len(conn.execute(stmt, row).all())
     return inserted
 
 
 def _insert_ignoring_duplicates(dialect: str) -> Any:
-    # a duplicate dedupe key means "already queued": skip it without aborting the transaction
-    if dialect == "postgresql":
-        return pg_insert(MAILS).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    if dialect == "sqlite":
-        return sqlite_insert(MAILS).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return sa.insert(MAILS)
+    """The insert of one mail row, returning its id; built once per dialect."""
+    if dialect not in _INSERTS:
+        # a duplicate dedupe key means "already queued": skip it without aborting the transaction
+        if dialect == "postgresql":
+            stmt: Any = pg_insert(MAILS).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        elif dialect == "sqlite":
+            stmt = sqlite_insert(MAILS).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        else:
+            stmt = sa.insert(MAILS)
+        _INSERTS[dialect] = stmt.returning(MAILS.c.id)
+    return _INSERTS[dialect]
+
+
+_INSERTS: dict[str, Any] = {}
 
 
 def case_facts(session: sa.orm.Session, instance_id: str) -> tuple[str, str | None]:

@@ -57,16 +57,9 @@ class NewTaskMail:
             found = users_by_name(step.session, [task.assignee])
         else:
             found = group_members(step.session, task.candidate_groups, organisations)
-        if not found:
-            return []
-        choices: dict[int | None, str] = {}
-        for user_id, choice in step.session.execute(
-            sa.select(User.id, User.new_task_mail).where(User.id.in_([r.user_id for r in found]))
-        ):
-            choices[user_id] = choice
         # "daily" goes into the user's digest, whatever their choice for reminders
-        return [Recipient(r.user_id, r.address, choices.get(r.user_id) == "daily", r.username)
-                for r in found if choices.get(r.user_id, "off") != "off"]
+        return [Recipient(r.user_id, r.address, r.new_task_mail == "daily", r.username, r.new_task_mail)
+                for r in found if r.new_task_mail != "off"]
 
     def _content(self, step: StepWritten, task: TaskInfo) -> MailContent:
         process_name = step.loaded.model.name

@@ -67,6 +67,7 @@ _DROP_REMINDERS = sa.delete(_TIMERS).where(
     _TIMERS.c.task_id.in_(sa.bindparam("b_tasks", expanding=True)),
     _TIMERS.c.fired_at.is_(None),
 )
+_INSERT_TIMERS = sa.insert(_TIMERS)
 _INSTANCES = ProcessInstance.__table__
 
 
@@ -238,7 +239,7 @@ class ReminderService:
                              "element_id": task["bpmn_id"], "due_at": planned.at, "payload": payload,
                              "attempts": 0})
         if rows:
-            conn.execute(sa.insert(_TIMERS), rows)
+            conn.execute(_INSERT_TIMERS, rows)
 
     @staticmethod
     def _may_have_reminders(step: StepWritten, task_id: str) -> bool:
