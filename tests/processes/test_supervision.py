@@ -13,7 +13,7 @@ from typing import Any
 
 from tests.mail.conftest import SmtpServer, body, smtp  # noqa: F401 - the fixture, used by name
 from tests.processes.conftest import ProcessDriver
-from tests.processes.flows_d1 import history
+from tests.processes.flows_d1 import BAVARIA, history
 from tests.processes.test_decision_records import record_of
 
 TODAY = "2026-11-25"  # the test clock's day
@@ -244,3 +244,35 @@ def test_decision_records_in_german(cases: ProcessDriver, browser: Any) -> None:
     assert "Keine Aufsichtsmaßnahme" in page and "Verfahrensweg" in page
     assert "Kein Einvernehmen: das BMAS weicht aus wichtigem Grund von der Empfehlung ab" in page
     assert "recommendation_followed" not in page and "jobcenter_land" not in page
+
+
+def test_the_land_of_the_jobcenter_decides_who_is_asked(cases: ProcessDriver, colleague: Any) -> None:
+    bavaria = colleague("land.bayern", "land_authority", *BAVARIA)
+    ka_bavaria = colleague("ka.buero.by", "ka_office", "land-by")
+    nrw = start(cases)
+    # Bavaria's ministry and KA office are no party of an NRW case: no task, no sight of it
+    for user in (bavaria, ka_bavaria):
+        assert cases.tasks(user, nrw["id"]) == []
+        assert cases.client(user).get(f"/api/v1/process-instances/{nrw['id']}").status_code == 404
+
+    by_case = start(cases, "RA-2026-9", jobcenter="Jobcenter Musterstadt (Bayern)", jobcenter_land="BY")
+    assert cases.tasks("land.ministerium", by_case["id"]) == []
+    cases.complete_as(bavaria, by_case["id"], "land_consent", {"consent": False, "land_statement": "Nein."})
+    assert cases.tasks("ka.buero", by_case["id"]) == []
+    after = cases.complete_as(ka_bavaria, by_case["id"], "ka_recommendation",
+                              {"recommend_measure": True, "recommendation": "Ergreifen."})
+    assert [t["name"] for t in after["open_tasks"]] == ["bmas_decision"]
+
+
+def test_a_land_without_its_authority_stops_the_case_with_a_clear_message(cases: ProcessDriver, colleague: Any) -> None:
+    case = start(cases, jobcenter_land="HB")
+    assert (case["status"], case["open_tasks"]) == ("error", [])
+    assert case["error"]["element_id"] == "prepare_case"
+    assert "Für das Land HB sind die oberste Landesbehörde" in case["error"]["message"]
+    # once the directory has them, an admin runs the step again and the case goes on
+    colleague("land.bremen", "land_authority", "land-hb", organisation=("Freie Hansestadt Bremen", "land", "HB"))
+    colleague("ka.buero.hb", "ka_office", "land-hb")
+    retried = cases.client("admin").post(f"/api/v1/process-instances/{case['id']}/retry", json={})
+    assert retried.status_code == 200, retried.json
+    assert [(t["name"], t["candidate_groups"]) for t in retried.json["open_tasks"]] == [("land_consent", ["land_authority"])]
+    assert [t["name"] for t in cases.tasks("land.bremen", case["id"])] == ["land_consent"]
