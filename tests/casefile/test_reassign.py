@@ -16,7 +16,7 @@ def test_a_supervisor_reassigns_to_a_candidate(api: Any, browser: Any) -> None:
     assert page.status_code == 200
     assert 'value="personal.ba"' in page.text and 'value="tv.ba1"' not in page.text
     done = gf.submit(f"/tasks/{task['id']}/reassign", {"username": "personal.ba"}, follow_redirects=True)
-    assert done.status_code == 200 and "wurde personal.ba zugewiesen" in done.text
+    assert done.status_code == 200 and "wurde Petra Personal (BA) zugewiesen" in done.text
     assert api("personal.ba").get(f"/api/v1/tasks/{task['id']}").json["assignee"] == "personal.ba"
     refused = gf.submit(f"/tasks/{task['id']}/reassign", {"username": "tv.ba1"}, follow_redirects=True)
     assert "Die Person kann diese Aufgabe nicht übernehmen" in refused.text
