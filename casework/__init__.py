@@ -33,6 +33,7 @@ from casework.cases.external_tasks import ExternalTaskService
 from casework.cases.history import HistoryService
 from casework.cases.incidents import StuckCaseCheck
 from casework.cases.parties import build_party_helpers
+from casework.cases.related import build_related_helpers
 from casework.cases.repository import RepositoryService, SpecCache
 from casework.cases.runtime import RuntimeService
 from casework.cases.saved_filters import SavedFilterService
@@ -122,6 +123,7 @@ class Casework:
         helpers.update(build_governance_helpers(self.clock))
         helpers.update(build_mail_helpers())
         helpers.update(build_party_helpers())  # involve(): further organisations join a case
+        helpers.update(build_related_helpers())  # count_cases(): other cases' outcomes (§ 48b Abs. 4)
         helpers.update(self.deadlines.script_helpers())
         helpers.update(self.legal.script_helpers())
         return helpers

@@ -82,6 +82,9 @@ OUTCOME_LABELS = {
     # supervision (German: process_supervision.po)
     "measure_issued": _l("Supervisory measure issued"),
     "measure_dropped": _l("No supervisory measure"),
+    # target_agreement (German: tables.po)
+    "concluded": _l("Agreement concluded"),
+    "reviewed": _l("Agreement concluded and reviewed"),
 }
 
 # names every case or history entry may carry, whatever the process
