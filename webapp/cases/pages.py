@@ -22,6 +22,7 @@ from casework.records import (
     InstanceInfo,
     Page,
 )
+from webapp.cases.monitoring import Monitoring, build_monitoring
 from webapp.common import page_arg, services
 from webapp.designer.pages import case_diagram_config
 from webapp.i18n import common_vocabulary, current_locale
@@ -171,6 +172,16 @@ class CaseView:
         if not _TEMPLATE_NAME.match(self.case.process_key):
             return [generic]  # a key is a BPMN id; anything else never names a template
         return [f"cases/decisions/{self.case.process_key}.html", generic]
+
+    @property
+    def panel_templates(self) -> list[str]:
+        """A process's own panel below the case data (templates/cases/panels/<key>.html), if it has one."""
+        return [f"cases/panels/{self.case.process_key}.html"] if _TEMPLATE_NAME.match(self.case.process_key) else []
+
+    @property
+    def monitoring(self) -> Monitoring | None:
+        """Targets against quarterly actuals, for a case whose data has a ``targets`` table."""
+        return build_monitoring(self.case.variables, current_locale())
 
     @property
     def diagram(self) -> dict[str, Any]:
