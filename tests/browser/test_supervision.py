@@ -69,6 +69,7 @@ def test_supervision_walked_by_bmas_land_and_ka(page: Page, new_page: Any) -> No
     land.get_by_role("group", name=re.compile("Einvernehmen")).get_by_label("Nein", exact=True).check()
     land.get_by_label("Stellungnahme des Landes").fill("Die Praxis ist rechtmäßig.")
     assert_accessible(land)
+    screenshot(land, "supervision-land-consent")
     finish(land, title)
 
     ka = new_page()

@@ -240,6 +240,11 @@ def test_decision_records_in_german(cases: ProcessDriver, browser: Any) -> None:
     assert "Stellungnahme des Landes Die Praxis ist rechtmäßig." in text
     assert "unterrichtet" not in text  # no measure, nothing to inform of
 
+    english = browser("land.ministerium").get(f"/cases/{dropped['id']}", headers={"Accept-Language": "en"}).text
+    assert "Legal supervision of Jobcenter Musterkreis (§ 47 (3) SGB II)" in english
+    assert "The BMAS deviates from the recommendation for an important reason (§ 47 (3) sentence 3 SGB II)" in english
+    assert "No supervisory measure" in english
+
     page = browser("ka.buero").get(f"/cases/{dropped['id']}").text
     assert "Keine Aufsichtsmaßnahme" in page and "Verfahrensweg" in page
     assert "Kein Einvernehmen: das BMAS weicht aus wichtigem Grund von der Empfehlung ab" in page
@@ -276,3 +281,16 @@ def test_a_land_without_its_authority_stops_the_case_with_a_clear_message(cases:
     assert retried.status_code == 200, retried.json
     assert [(t["name"], t["candidate_groups"]) for t in retried.json["open_tasks"]] == [("land_consent", ["land_authority"])]
     assert [t["name"] for t in cases.tasks("land.bremen", case["id"])] == ["land_consent"]
+
+
+def test_the_search_finds_a_supervision_only_for_those_who_see_it(cases: ProcessDriver) -> None:
+    case = start(cases, measure="Beanstandung der Mietobergrenzen-Richtlinie.")
+
+    def found(user: str) -> list[str]:
+        response = cases.client(user).get("/api/v1/process-instances", query_string={"q": "Mietobergrenzen"})
+        assert response.status_code == 200, response.json
+        return [c["id"] for c in response.json["items"]]
+
+    assert found("bmas.referat") == [case["id"]]
+    assert found("land.ministerium") == [case["id"]]  # offered the Einvernehmen
+    assert found("gf") == [] and found("tv.buero") == [] and found("ka.buero") == []
