@@ -64,7 +64,8 @@ def bpmn_timers(instance_id: str) -> list[Timer]:
 def test_traeger_gf_refusals_rounds_signatures_and_four_quarters(api: Any, casework: Casework, clock: Any) -> None:
     started = start(api("traeger.ba"), "target_agreement", variables("traeger_gf"), business_key="ZV-2027-JC")
     cid = started["id"]
-    assert [t["name"] for t in started["open_tasks"]] == ["draft_agreement"]
+    assert [(t["name"], t["title"]) for t in started["open_tasks"]] == [
+        ("draft_agreement", "Entwurf der Zielvereinbarung (2027)")]
     # § 48b Abs. 3 Satz 2: Träger and GF also agree on the social participation goal
     fields = refused(api("traeger.ba"), cid, "draft_agreement", {"targets": targets(*CORE_GOALS)})
     assert fields == {"targets": "Es fehlt das nach § 48b Abs. 3 SGB II vorgeschriebene Ziel „Verbesserung "
