@@ -32,16 +32,20 @@ _ISO_LITERAL = re.compile(
     re.IGNORECASE,
 )
 _REFUSED_EXTENSIONS = {
-    "inputOutput": "camunda:inputOutput (input/output mappings) is not run here; compute the values in a "
-                   "script task before or after the element",
-    "executionListener": "camunda:executionListener is not run here; use a script task",
-    "taskListener": "camunda:taskListener is not run here; use a script task or the task's attributes",
-    "connector": "camunda:connector (Camunda Connect, Java) is not run here; use an external task "
-                 '(camunda:type="external" camunda:topic="…") served by a worker',
-    "field": "camunda:field injects values into Java classes, which are not run here",
+    "inputOutput": "camunda:inputOutput (Ein-/Ausgabe-Zuordnungen) wird hier nicht ausgeführt; die Werte "
+                   "in einer Skriptaufgabe vor oder nach dem Element berechnen",
+    "executionListener": "camunda:executionListener (Java) wird hier nicht ausgeführt; eine Skriptaufgabe "
+                         "verwenden",
+    "taskListener": "camunda:taskListener (Java) wird hier nicht ausgeführt; eine Skriptaufgabe oder die "
+                    "Attribute der Aufgabe verwenden",
+    "connector": "camunda:connector (Camunda Connect, Java) wird hier nicht ausgeführt; eine externe Aufgabe "
+                 '(camunda:type="external" camunda:topic="…") verwenden, die ein Worker bedient',
+    "field": "camunda:field setzt Werte in Java-Klassen, die hier nicht ausgeführt werden",
 }
-# external tasks run as service tasks only (a send task would throw its message instead of waiting)
+# external tasks run as service tasks (a send or business rule task with camunda:type="external" is
+# one in Camunda 7 too; SpiffWorkflow would throw a send task's message instead of waiting)
 EXTERNAL_TASK_ELEMENTS = ("serviceTask",)
+_GERMAN = {"serviceTask": "Serviceaufgabe", "sendTask": "Sendeaufgabe", "businessRuleTask": "Geschäftsregelaufgabe"}
 
 
 class _Report:
@@ -57,12 +61,13 @@ class _Report:
         if bare.startswith("${") and bare.endswith("}") and bare.count("${") == 1:
             bare = bare[2:-1].strip()
         if bare != after.strip():
-            self.add(element, f"{what}: '{before.strip()}' runs as Python '{after}'", "info")
+            self.add(element, f"{what}: '{before.strip()}' läuft als Python '{after}'", "info")
 
 
 def adapt(root: etree._Element, file: str) -> list[Problem]:
     """Translate and check one BPMN document in place; returns refusals, warnings and translations."""
     report = _Report(file)
+    _data_stores(root, report)
     for process in root.xpath("./bpmn:process", namespaces=NSMAP):
         for element in list(process.iter()):
             if not isinstance(element.tag, str):
@@ -73,6 +78,26 @@ def adapt(root: etree._Element, file: str) -> list[Problem]:
             elif element.tag.startswith(f"{{{CAMUNDA_NS}}}"):
                 _camunda_extension(element, report)
     return report.problems
+
+
+def _data_stores(root: etree._Element, report: _Report) -> None:
+    """Data stores have no execution semantics in Camunda 7 (documentation only); SpiffWorkflow
+    would refuse each one without a registered implementation. They and their associations go."""
+    refs = root.xpath(".//bpmn:dataStoreReference", namespaces=NSMAP)
+    stores = root.xpath("./bpmn:dataStore", namespaces=NSMAP)
+    ids = {e.get("id") for e in (*refs, *stores)}
+    if not ids:
+        return
+    for association in root.xpath(".//bpmn:dataInputAssociation | .//bpmn:dataOutputAssociation", namespaces=NSMAP):
+        ends = association.xpath("./bpmn:sourceRef | ./bpmn:targetRef", namespaces=NSMAP)
+        if any((end.text or "").strip() in ids for end in ends):
+            association.getparent().remove(association)
+    for ref in refs:
+        report.add(ref, f"Datenspeicher '{ref.get('name') or ref.get('id')}': wie in Camunda 7 nur Dokumentation, "
+                        "er wird nicht ausgeführt", "info")
+        ref.getparent().remove(ref)
+    for store in stores:
+        root.remove(store)
 
 
 def _camunda_extension(element: etree._Element, report: _Report) -> None:
@@ -92,7 +117,7 @@ def _python(value: str, element: etree._Element, report: _Report, what: str) -> 
     try:
         return translate_value(value)
     except JuelError as exc:
-        report.add(element, f"{what}: the expression '{value.strip()}' cannot be translated ({exc})")
+        report.add(element, f"{what}: der Ausdruck '{value.strip()}' lässt sich nicht übersetzen ({exc})")
         return None
 
 
@@ -108,10 +133,10 @@ def _expression_attrs(task: etree._Element, report: _Report) -> None:
     for field in task.xpath(".//camunda:formField[@defaultValue]", namespaces=NSMAP):
         value = field.get("defaultValue")
         if has_expression(value):
-            python = _python(value, task, report, f"defaultValue of '{field.get('id')}'")
+            python = _python(value, task, report, f"defaultValue von '{field.get('id')}'")
             if python is not None:
                 field.set("defaultValue", "${" + python + "}")
-                report.translated(task, f"defaultValue of '{field.get('id')}'", value, python)
+                report.translated(task, f"defaultValue von '{field.get('id')}'", value, python)
 
 
 def _text_expression(node: etree._Element, owner: etree._Element, report: _Report, what: str) -> None:
@@ -128,7 +153,8 @@ def _check_language(node: etree._Element, owner: etree._Element, report: _Report
     language = (node.get("language") or "").strip().lower()
     if language in ("", "juel", "python", "python3", "${}", "http://www.w3.org/1999/xpath"):
         return True
-    report.add(owner, f"{what} in '{language}' cannot be run; write a JUEL ${{...}} or a Python expression")
+    report.add(owner, f"{what} in der Sprache '{language}' kann nicht ausgeführt werden; einen JUEL-Ausdruck "
+                      "${...} oder einen Python-Ausdruck schreiben")
     return False
 
 
@@ -137,21 +163,24 @@ def _check_language(node: etree._Element, owner: etree._Element, report: _Report
 
 def _sequence_flow(flow: etree._Element, report: _Report) -> None:
     for node in flow.xpath("./bpmn:conditionExpression", namespaces=NSMAP):
-        if not _check_language(node, flow, report, "the condition"):
+        if not _check_language(node, flow, report, "Bedingung"):
             continue
         text = (node.text or "").strip()
         if not text:
             # Camunda reads an empty condition as no condition: the flow is always taken
             node.text = "True"
-            report.add(flow, "the condition is empty; as in Camunda the flow is always taken", "warning")
+            report.add(flow, "Die Bedingung ist leer; wie in Camunda wird der Fluss immer genommen.", "warning")
         elif has_expression(text):
-            python = _python(text, flow, report, "condition")
+            python = _python(text, flow, report, "Bedingung")
             if python is not None:
                 node.text = python
-                report.translated(flow, "condition", text, python)
+                report.translated(flow, "Bedingung", text, python)
+        elif text.startswith("="):
+            report.add(flow, f"Bedingung: '{text}' ist ein FEEL-Ausdruck (Camunda 8/Zeebe); Camunda 7 und "
+                             "Fallwerk lesen JUEL ${...} oder Python")
         elif not _compiles(text):
-            report.add(flow, f"condition: '{text}' is text, not an expression (Camunda would fail on it "
-                             "when the gateway is reached); write ${...} (JUEL) or a Python expression")
+            report.add(flow, f"Bedingung: '{text}' ist Text, kein Ausdruck (auch Camunda scheitert daran, "
+                             "sobald das Gateway erreicht wird); ${...} (JUEL) oder einen Python-Ausdruck schreiben")
 
 
 def _compiles(text: str) -> bool:
@@ -175,7 +204,7 @@ def _gateway(gateway: etree._Element, report: _Report) -> None:
             continue
         condition = etree.SubElement(flow, f"{{{BPMN_NS}}}conditionExpression")
         condition.text = "True"
-        report.add(flow, "no condition: taken as always true, as Camunda does", "info")
+        report.add(flow, "keine Bedingung: wie in Camunda immer wahr", "info")
 
 
 # --- timers ---------------------------------------------------------------------------------
@@ -188,18 +217,18 @@ def _timer(definition: etree._Element, report: _Report) -> None:
             continue
         kind, text = local_name(node), (node.text or "").strip()
         if has_expression(text):
-            python = _python(text, event, report, f"timer {kind}")
+            python = _python(text, event, report, f"Timer {kind}")
             if python is not None:
                 node.text = python
-                report.translated(event, f"timer {kind}", text, python)
+                report.translated(event, f"Timer {kind}", text, python)
         elif kind == "timeCycle" and looks_like_cron(text):
             try:
                 parse_cron(text)
             except CronError as exc:
-                report.add(event, f"timer timeCycle: {exc}")
+                report.add(event, f"Timer timeCycle: {exc}")
                 continue
             node.text = repr(CRON_PREFIX + " ".join(text.split()))
-            report.add(event, f"timer timeCycle: the Quartz cron expression '{text}' runs as a cycle", "info")
+            report.add(event, f"Timer timeCycle: der Quartz-Cron-Ausdruck '{text}' läuft als Zyklus", "info")
         elif _ISO_LITERAL.match(text):
             node.text = repr(text)  # Camunda reads an unquoted ISO value as the literal it is
 
@@ -215,27 +244,39 @@ def _service_like(task: etree._Element, report: _Report) -> None:
         return
     if java:
         attr = java[0]
-        report.add(task, f"camunda:{attr}=\"{camunda_attr(task, attr)}\" is Java code, which Fallwerk cannot run; "
-                         'make the element an external task (camunda:type="external" camunda:topic="…") '
-                         "served by a worker, or a script task; or set the process property "
-                         "java_delegates=external to run every Java delegate as an external task")
+        report.add(task, f"camunda:{attr}=\"{camunda_attr(task, attr)}\" ist Java-Code, den Fallwerk nicht "
+                         'ausführen kann; das Element zur externen Aufgabe machen (camunda:type="external" '
+                         'camunda:topic="…"), die ein Worker bedient, oder zur Skriptaufgabe; oder die '
+                         "Prozesseigenschaft java_delegates=external setzen, dann läuft jeder Java-Delegate als "
+                         "externe Aufgabe")
         return
     kind = camunda_attr(task, "type")
     if kind == "external":
         if not camunda_attr(task, "topic"):
-            report.add(task, 'an external task needs camunda:topic="…" (the topic its workers fetch)')
+            report.add(task, 'Eine externe Aufgabe braucht camunda:topic="…" (das Thema, das ihre Worker abholen).')
         elif name not in EXTERNAL_TASK_ELEMENTS:
-            report.add(task, f"an external {name} is not supported: model it as a service task")
+            _external_as_service_task(task, report)
         return
     if kind:
-        report.add(task, f"camunda:type=\"{kind}\" is not supported; use camunda:type=\"external\"")
+        report.add(task, f"camunda:type=\"{kind}\" wird nicht unterstützt; camunda:type=\"external\" verwenden")
         return
     if name == "businessRuleTask":
         return  # lint asks for its camunda:decisionRef
     if task.xpath("./bpmn:extensionElements/camunda:connector", namespaces=NSMAP):
         return  # reported as a connector
-    report.add(task, f"the {name} has no implementation: give it camunda:type=\"external\" and a "
-                     "camunda:topic, or model it as a script task; otherwise the case would wait forever")
+    report.add(task, f"{_GERMAN.get(name, name)} ohne Implementierung (auch Camunda 7 verlangt eine): "
+                     "camunda:type=\"external\" mit camunda:topic angeben, damit ein Worker sie erledigt, oder "
+                     "als Skriptaufgabe modellieren; sonst bliebe der Fall für immer stehen")
+
+
+def _external_as_service_task(task: etree._Element, report: _Report) -> None:
+    """A send or business rule task with ``camunda:type="external"``: Camunda 7 runs it exactly as an
+    external service task (the worker does the sending), so it becomes one."""
+    name = local_name(task)
+    task.tag = f"{{{BPMN_NS}}}serviceTask"
+    task.attrib.pop("messageRef", None)  # the worker sends; no message is thrown here
+    report.add(task, f"{_GERMAN.get(name, name)} mit camunda:type=\"external\" läuft wie in Camunda 7 als "
+                     f"externe Aufgabe mit dem Thema '{camunda_attr(task, 'topic')}'", "info")
 
 
 def _process_property(element: etree._Element, name: str) -> str | None:
@@ -254,8 +295,8 @@ def _java_as_external(task: etree._Element, attr: str, report: _Report) -> None:
     del task.attrib[f"{{{CAMUNDA_NS}}}{attr}"]
     task.set(f"{{{CAMUNDA_NS}}}type", "external")
     task.set(f"{{{CAMUNDA_NS}}}topic", topic)
-    report.add(task, f"camunda:{attr}=\"{value}\" runs as an external task with the topic '{topic}' "
-                     "(process property java_delegates=external): a worker must serve it", "info")
+    report.add(task, f"camunda:{attr}=\"{value}\" läuft als externe Aufgabe mit dem Thema '{topic}' "
+                     "(Prozesseigenschaft java_delegates=external): ein Worker muss es bedienen", "info")
 
 
 def _user_task(task: etree._Element, report: _Report) -> None:
@@ -263,8 +304,8 @@ def _user_task(task: etree._Element, report: _Report) -> None:
     _expression_attrs(task, report)
     form_key = camunda_attr(task, "formKey")
     if form_key and not task.xpath("./bpmn:extensionElements/camunda:formData", namespaces=NSMAP):
-        report.add(task, f"camunda:formKey '{form_key}' is not served here: the task shows a generic form "
-                         "of the variables the model reads", "warning")
+        report.add(task, f"camunda:formKey '{form_key}' wird hier nicht angeboten: die Aufgabe zeigt ein "
+                         "allgemeines Formular der Variablen, die das Modell liest", "warning")
 
 
 def _multi_instance(loop: etree._Element, report: _Report) -> None:
@@ -285,11 +326,11 @@ def _collection(loop: etree._Element, task: etree._Element, collection: str, rep
         try:
             name = translate_value(name)
         except JuelError as exc:
-            report.add(task, f"camunda:collection '{collection}' cannot be translated ({exc})")
+            report.add(task, f"camunda:collection '{collection}' lässt sich nicht übersetzen ({exc})")
             return
     if not name.isidentifier():
-        report.add(task, f"camunda:collection '{collection}' must name a variable holding the list "
-                         "(compute an expression in a script task before)")
+        report.add(task, f"camunda:collection '{collection}' muss eine Variable nennen, die die Liste hält "
+                         "(einen Ausdruck vorher in einer Skriptaufgabe berechnen)")
         return
     element = loop.get(f"{{{CAMUNDA_NS}}}elementVariable") or "item"
     del loop.attrib[f"{{{CAMUNDA_NS}}}collection"]
@@ -300,13 +341,13 @@ def _collection(loop: etree._Element, task: etree._Element, collection: str, rep
         item = etree.Element(f"{{{BPMN_NS}}}inputDataItem", id=f"{task.get('id')}_{element}", name=element)
         loop.insert(0, item)
         loop.insert(0, ref)
-    report.add(task, f"camunda:collection '{collection}' runs as loopDataInputRef '{name}' with "
+    report.add(task, f"camunda:collection '{collection}' läuft als loopDataInputRef '{name}' mit "
                      f"inputDataItem '{element}'", "info")
 
 
 def _conditional_event(definition: etree._Element, report: _Report) -> None:
     for node in definition.xpath("./bpmn:condition", namespaces=NSMAP):
-        _text_expression(node, definition.getparent(), report, "condition")
+        _text_expression(node, definition.getparent(), report, "Bedingung")
 
 
 def _standard_loop(loop: etree._Element, report: _Report) -> None:
@@ -317,8 +358,8 @@ def _standard_loop(loop: etree._Element, report: _Report) -> None:
 def _compensation(element: etree._Element, report: _Report) -> None:
     owner = element.getparent() if local_name(element).endswith("EventDefinition") else element
     if local_name(element) in ("compensateEventDefinition",) or element.get("isForCompensation") == "true":
-        report.add(owner, "compensation is not supported: model the undoing steps as ordinary tasks "
-                          "on an error or escalation path")
+        report.add(owner, "Kompensation wird nicht unterstützt: die rückgängig machenden Schritte als "
+                          "gewöhnliche Aufgaben auf einem Fehler- oder Eskalationspfad modellieren")
 
 
 def _task_with_compensation(task: etree._Element, report: _Report) -> None:

@@ -94,12 +94,12 @@ def lint_bpmn(
     problems: list[Problem] = []
     processes = root.xpath("./bpmn:process", namespaces=NSMAP)
     if not processes:
-        problems.append(Problem(file, None, "the file has no process", "warning"))
+        problems.append(Problem(file, None, "Die Datei enthält keinen Prozess.", "warning"))
     for process in processes:
         if process.get("isExecutable", "true") != "true":
-            problems.append(Problem(file, process.get("id"), 'the process is not executable '
-                                    '(isExecutable="false"): it is not deployed; set isExecutable="true" '
-                                    "to run it", "warning"))
+            problems.append(Problem(file, process.get("id"), f"Der Prozess '{process.get('id')}' ist nicht "
+                                    'ausführbar (isExecutable="false"): wie Camunda 7 stellt Fallwerk ihn nicht '
+                                    'bereit; isExecutable="true" setzen, um ihn auszuführen', "warning"))
         problems.extend(_process_id_problems(process, file))
         problems.extend(_lint_process(process, file, property_checks or {}))
     return problems
@@ -108,14 +108,14 @@ def lint_bpmn(
 # One rule for the API and the designer: an XML id (NCName) in ASCII, as the Camunda Modeler writes
 # them (loanApproval, invoice-receipt), at most 120 characters (the process_key column).
 PROCESS_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,119}$")
-PROCESS_ID_RULE = ("a letter or _ first, then letters, digits, _, - or . (ASCII, at most 120 characters)")
+PROCESS_ID_RULE = ("zuerst ein Buchstabe oder _, dann Buchstaben, Ziffern, _, - oder . (ASCII, höchstens 120 Zeichen)")
 
 
 def _process_id_problems(process: etree._Element, file: str) -> list[Problem]:
     pid = process.get("id") or ""
     if PROCESS_ID.match(pid):
         return []
-    return [Problem(file, pid or None, f"the process id '{pid}' cannot be used: {PROCESS_ID_RULE}")]
+    return [Problem(file, pid or None, f"Die Prozess-ID '{pid}' ist nicht verwendbar: {PROCESS_ID_RULE}")]
 
 
 def _lint_process(

@@ -52,8 +52,14 @@ def add_to_parser(parser: Any, doc: Any) -> None:
 
 def not_repeated(lint: list[Problem], adapted: list[Problem]) -> list[Problem]:
     """Lint's problems without those about an expression the translation already refused."""
-    refused = {(p.element_id, p.message.split(":", 1)[0]) for p in adapted if p.severity == "error"}
+    refused = {(p.element_id, _LABELS.get(label, label)) for p in adapted if p.severity == "error"
+               for label in [p.message.split(":", 1)[0]]}
     return [p for p in lint if (p.element_id, p.message.split(":", 1)[0]) not in refused]
+
+
+# the translation's German labels as lint names the same expression
+_LABELS = {"Bedingung": "condition", "Timer timeDuration": "timer timeDuration", "Timer timeDate": "timer timeDate",
+           "Timer timeCycle": "timer timeCycle"}
 
 
 def message_starts(process: etree._Element) -> dict[str, str]:

@@ -57,7 +57,7 @@ def test_untranslatable_expressions_are_refused_with_the_reason(juel: str, reaso
 def test_juel_conditions_run_on_an_inclusive_gateway(casework, actor) -> None:
     (info, _), = deploy_model(casework, "juel_conditions.bpmn")
     notes = {w["element_id"]: w["message"] for w in info.warnings if w["severity"] == "info"}
-    assert notes["f_property"] == "condition: '${order.customer.country eq 'DE'}' runs as Python " \
+    assert notes["f_property"] == "Bedingung: '${order.customer.country eq 'DE'}' läuft als Python " \
                                   "'order['customer']['country'] == 'DE''"
     variables = {"approved": True, "amount": 250, "rejected": False, "comment": "", "items": [1],
                  "order": {"customer": {"country": "DE"}}}
@@ -101,12 +101,12 @@ def test_loan_approval_runs_with_initiator_and_a_flow_without_condition(casework
 def test_what_cannot_run_is_refused_at_deploy_naming_each_element(casework) -> None:
     problems = {p.element_id: p.message for p in refused(casework, "java_delegates.bpmn")}
     assert "org.camunda.bpm.example.LoggerDelegate" in problems["callClass"]
-    assert "Java code" in problems["callDelegate"] and "Java code" in problems["callExpression"]
-    assert "no implementation" in problems["callNothing"]
+    assert "Java-Code" in problems["callDelegate"] and "Java-Code" in problems["callExpression"]
+    assert "ohne Implementierung" in problems["callNothing"]
     assert "camunda:inputOutput" in problems["mapped"]
     assert "orderService.isValid(...)" in problems["toBean"]
-    assert "is text, not an expression" in problems["toText"]
-    assert "compensation is not supported" in problems["undo"]
+    assert "ist Text, kein Ausdruck" in problems["toText"]
+    assert "Kompensation wird nicht unterstützt" in problems["undo"]
     for message in problems.values():  # no Python reprs or bare exception texts
         assert "Error:" not in message and "<" not in message
 

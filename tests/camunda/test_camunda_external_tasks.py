@@ -165,7 +165,7 @@ def test_java_delegates_run_as_external_tasks_when_the_designer_chooses_so(casew
         b'<bpmn:process id="stuckService" isExecutable="true"><bpmn:extensionElements><camunda:properties>'
         b'<camunda:property name="java_delegates" value="external" /></camunda:properties></bpmn:extensionElements>')
     ((info, _),) = casework.repository.deploy({"stuck_service.bpmn": xml}, actor=None)
-    assert any("topic 'org.example.CallLegacy'" in w["message"] for w in info.warnings)
+    assert any("Thema 'org.example.CallLegacy'" in w["message"] for w in info.warnings)
     case = casework.runtime.start("stuckService", actor=actor("admin"))
     assert case.status == "running"
     worker = api("dienst.worker")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
-from casework.errors import ValidationFailed
+from casework.errors import DefinitionInvalid, ValidationFailed
 from tests.camunda.conftest import deploy_model
 from tests.factories import only_task
 
@@ -73,3 +75,36 @@ def test_a_message_starts_a_case_and_the_process_cannot_be_started_plainly(casew
     assert clerk.post("/api/v1/messages", json={"name": "nothing", "correlation_key": None}).status_code == 404
     assert api("gf").post("/api/v1/messages", json={"name": "applicationReceived",
                                                      "correlation_key": "B"}).status_code == 404
+
+
+def test_a_send_task_for_a_worker_and_a_data_store_run_as_in_camunda(casework, actor, api) -> None:
+    from tests.camunda.conftest import model_bytes
+
+    admin = api("admin")
+    files = {"files": (io.BytesIO(model_bytes("send_and_store.bpmn")), "send_and_store.bpmn")}
+    deployed = admin.post("/api/v1/process-definitions", data=files, content_type="multipart/form-data")
+    assert deployed.status_code == 201, deployed.text
+    (info,) = deployed.json["deployed"]
+    notes = {w["element_id"]: w["message"] for w in info["warnings"]}
+    assert "läuft wie in Camunda 7 als externe Aufgabe mit dem Thema 'letters'" in notes["sendIt"]
+    assert "Kundenregister" in notes["registerRef"] and "nur Dokumentation" in notes["registerRef"]
+    # the non-executable process beside it: not deployed, as in Camunda 7, and said so in German
+    assert [d["key"] for d in deployed.json["deployed"]] == ["sendLetter"]
+    assert "'letterSketch' ist nicht ausführbar" in notes["letterSketch"] and "Camunda 7" in notes["letterSketch"]
+    case = casework.runtime.start("sendLetter", actor=actor("mitarbeiterin"))
+    worker = api("dienst.worker")
+    (task,) = worker.post("/api/v1/external-tasks/fetch-and-lock", json={
+        "worker_id": "w1", "max_tasks": 1, "topics": [{"topic": "letters", "lock_duration_ms": 1000}]}).json
+    assert task["variables"]["letter"] == "Einladung"
+    assert worker.post(f"/api/v1/external-tasks/{task['id']}/complete", json={"worker_id": "w1"}).status_code == 204
+    assert casework.runtime.get(case.id, actor=actor("admin")).status == "completed"
+
+
+def test_a_feel_condition_is_refused_naming_camunda_8(casework) -> None:
+    from tests.camunda.conftest import model_bytes
+
+    xml = model_bytes("juel_conditions.bpmn").replace(b"${empty comment}", b"= comment = null")
+    with pytest.raises(DefinitionInvalid) as raised:
+        casework.repository.deploy({"juel_conditions.bpmn": xml}, actor=None)
+    (problem,) = [p for p in raised.value.problems if p.severity == "error"]
+    assert problem.element_id == "f_empty" and "FEEL-Ausdruck (Camunda 8/Zeebe)" in problem.message

@@ -32,7 +32,7 @@ def _fired(instance_id: str) -> list[str]:
 def test_iso_literal_cron_and_repeating_cycles_run_as_camunda_reads_them(casework, actor, clock) -> None:
     (info, _), = deploy_model(casework, "camunda_timers.bpmn")
     notes = [w["message"] for w in info.warnings if w["element_id"] == "workdayMorning"]
-    assert notes == ["timer timeCycle: the Quartz cron expression '0 0 8 ? * MON-FRI' runs as a cycle"]
+    assert notes == ["Timer timeCycle: der Quartz-Cron-Ausdruck '0 0 8 ? * MON-FRI' läuft als Zyklus"]
     case = casework.runtime.start("camundaTimers", actor=actor("mitarbeiterin"))
     assert _due(case.id) == {
         "weekPassed": START + timedelta(days=7),  # P7D, unquoted: the literal it is

@@ -225,7 +225,7 @@ def test_camunda_collection_multi_instance_is_translated(make_process: Make) -> 
     )
     deployment = parse_deployment({"probe.bpmn": make_process(task)})
     notes = [(p.element_id, p.message) for p in deployment.warnings if p.severity == "info"]
-    assert ("review", "camunda:collection 'voters' runs as loopDataInputRef 'voters' with inputDataItem 'voter'") in notes
+    assert ("review", "camunda:collection 'voters' läuft als loopDataInputRef 'voters' mit inputDataItem 'voter'") in notes
 
 
 def test_missing_decision_is_reported(data_file: Callable[[str], bytes]) -> None:

@@ -99,7 +99,8 @@ class Problem(Answer):
     file: str
     element_id: str | None = Field(description="BPMN/DMN element id")
     message: str
-    severity: Literal["error", "warning"]
+    severity: Literal["error", "warning", "info"] = Field(
+        description="info: how a Camunda 7 construct was translated (what will run)")
 
 
 class ErrorDetails(BaseModel):
