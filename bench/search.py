@@ -1,6 +1,6 @@
 """Full-text case search latency with 100,000 cases (issue 13 §3; goal: p95 < 50 ms).
 
-Usage: python bench/search.py [--cases 100000] [--samples 200]
+Usage: python bench/search.py [--cases 100000] [--samples 200] [--only sqlite|postgresql]
 Fills the case table and its search text in bulk (names, Aktenzeichen, subjects, folded as the step
 listener folds them), then times exactly what the case list runs for ``?q=``: RuntimeService.list
 with the visibility rule of a case worker (who sees every case of her Jobcenter: the largest visible
@@ -15,7 +15,7 @@ import random
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -37,6 +37,8 @@ QUERIES = {
     "file reference": ["JC-2026-004", "ZW-2025-0099", "0123"],
     "two words": ["Sabine Müller", "Hans Weber", "Marie Koch"],
     "no hit": ["Quastenflosser", "xyzzy"],
+    # the process's name: every case matches, the total stops at 1,000 ("mehr als 1.000 Treffer")
+    "every case": ["Beendigung", "zuweisung"],
 }
 BATCH = 10000
 
@@ -51,15 +53,22 @@ def fill(conn: sa.Connection, cases: int, org_ids: list[int]) -> None:
         for n in range(start, min(cases, start + BATCH)):
             iid = str(uuid.UUID(int=rnd.getrandbits(128)))
             business_key = f"{rnd.choice(('JC', 'ZW'))}-{rnd.choice((2025, 2026))}-{n:05d}"
-            rows.append({"id": iid, "d": def_id, "k": key, "o": org_ids[n % len(org_ids)], "t": now, "b": business_key})
+            # one case every five minutes, the newest last: a year of a large Jobcenter
+            started = now - timedelta(minutes=5 * (cases - n))
+            org = org_ids[n % len(org_ids)]
+            rows.append({"id": iid, "d": def_id, "k": key, "o": org, "t": started, "b": business_key})
             person = f"{rnd.choice(FIRST)} {rnd.choice(LAST)}"
-            texts.append({"i": iid, "b": fold(f"{business_key}\nBeendigung einer Zuweisung\n{person}\n{rnd.choice(SUBJECTS)}")})
+            texts.append({"i": iid, "o": org, "t": started,
+                          "b": fold(f"{business_key}\nBeendigung einer Zuweisung\n{person}\n{rnd.choice(SUBJECTS)}")})
         conn.execute(sa.text(
             "INSERT INTO process_instances (id, definition_id, process_key, definition_version, business_key, "
             "organisation_id, status, state, serializer_version, lock_version, variables, parties, started_at, "
             "updated_at, visibility) VALUES (:id, :d, :k, 1, :b, :o, 'running', '{}', 'bench', 1, '{}', '[]', :t, :t, "
             "'organisation')"), rows)
-        conn.execute(sa.text("INSERT INTO case_search (instance_id, body) VALUES (:i, :b)"), texts)
+        # the copies the step listener writes beside the text (casework.cases.search)
+        conn.execute(sa.text(
+            "INSERT INTO case_search (instance_id, body, organisation_id, visibility, started_at) "
+            "VALUES (:i, :b, :o, 'organisation', :t)"), texts)
 
 
 def measure(casework: object, actor: object, samples: int) -> dict[str, list[float]]:
@@ -77,8 +86,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--only", choices=("sqlite", "postgresql"), help="one database of the two")
     args = parser.parse_args()
     for name, url in database_urls():
+        if args.only and name != args.only:
+            continue
         app = fresh_app(url)
         with app.app_context():
             casework = app.extensions["casework"]

@@ -237,6 +237,8 @@ class Page(Generic[T]):
     total: int
     page: int
     per_page: int
+    # total stopped counting (a search tells "more than 1,000"): there are more than ``total``
+    capped: bool = False
 
     @property
     def pages(self) -> int:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from casework.cases.standins import stand_ins
 from casework.records import Actor, StandIn
 from models import (
+    CaseSearch,
     Group,
     HumanTask,
     Membership,
@@ -109,11 +110,32 @@ class AccessService:
     def visible_instance_ids(self, actor: Actor) -> Any:
         """The same rule as ``instance_visible_clause`` as a union of index lookups, for case lists
         (an OR of EXISTS would make the database test every case)."""
-        parts = [
+        return sa.union(
             sa.select(ProcessInstance.id).where(
                 ProcessInstance.organisation_id.in_(sorted(actor.organisation_ids)),
                 ProcessInstance.visibility == ORGANISATION_WIDE,
             ),
+            *self._taking_part(actor),
+        )
+
+    def found_visible_clause(self, actor: Actor) -> Any:
+        """``instance_visible_clause`` as a condition on a CaseSearch row, for a search: its copies of
+        the case's organisation and visibility first, then the cases the actor takes part in as a
+        union of index lookups -- so the database tests only the found rows, never every case."""
+        if actor.is_admin:
+            return sa.true()
+        return sa.or_(
+            sa.and_(
+                CaseSearch.organisation_id.in_(sorted(actor.organisation_ids)),
+                CaseSearch.visibility == ORGANISATION_WIDE,
+            ),
+            CaseSearch.instance_id.in_(sa.union(*self._taking_part(actor, offered_open=True))),
+        )
+
+    def _taking_part(self, actor: Actor, offered_open: bool = False) -> list[Any]:
+        # instance_visible_clause counts an offer only while its task is open; the plain list does not
+        offered = (HumanTask.state == "open",) if offered_open else ()
+        parts = [
             sa.select(ProcessInstance.id).where(ProcessInstance.started_by == actor.username),
             sa.select(HumanTask.instance_id).where(HumanTask.assignee_id == actor.user_id),
             sa.select(HumanTask.instance_id).where(HumanTask.completed_by_id == actor.user_id),
@@ -122,7 +144,7 @@ class AccessService:
             parts.append(
                 sa.select(HumanTask.instance_id)
                 .join(TaskCandidate, TaskCandidate.task_id == HumanTask.id)
-                .where(self.candidate_clause(actor))
+                .where(self.candidate_clause(actor), *offered)
             )
         standing_in = self.stand_in_tasks(actor)
         if standing_in is not None:
@@ -132,9 +154,9 @@ class AccessService:
             parts.append(
                 sa.select(HumanTask.instance_id)
                 .join(TaskCandidate, TaskCandidate.task_id == HumanTask.id)
-                .where(supervised)
+                .where(supervised, *offered)
             )
-        return sa.union(*parts)
+        return parts
 
     @staticmethod
     def stand_in_tasks(actor: Actor) -> Any:

@@ -17,7 +17,7 @@ from casework.cases.messages import correlate_message
 from casework.cases.repository import RepositoryService
 from casework.cases.retry import retry
 from casework.cases.rows import MAX_PER_PAGE, assignee_names, instance_info, page_window, task_info
-from casework.cases.search import matching_instances, query_terms
+from casework.cases.search import find, query_terms
 from casework.cases.stepping import PreparedStep, Written, run_step
 from casework.cases.steps import LoadedInstance, StepListener
 from casework.cases.store import LOAD_INSTANCE, CaseStore
@@ -364,37 +364,37 @@ class RuntimeService:
         """Cases the actor may see, newest first; ``q`` searches their text (casework.cases.search)."""
         page, per_page = page_window(page, per_page)
         conditions: list[Any] = []
-        terms = query_terms(q)
-        if not actor.is_admin:
-            # a search narrows the cases first, so each found case is tested against the rule; a plain
-            # list reads the visible cases as a union of index lookups instead
-            visible = self.access.instance_visible_clause(actor) if terms else (
-                ProcessInstance.id.in_(self.access.visible_instance_ids(actor)))
-            conditions.append(visible)
         if process_key:
             conditions.append(ProcessInstance.process_key == process_key)
         if status:
             conditions.append(ProcessInstance.status == status)
         if business_key:
             conditions.append(ProcessInstance.business_key == business_key)
+        terms = query_terms(q)
+        window: tuple[int, int] | None = None  # a search's ids are the page already
         with unit_of_work(write=False) as session:
             if terms:
-                found = matching_instances(session.get_bind().dialect.name, terms)
-                conditions.append(ProcessInstance.id.in_(found))
-            total = session.scalar(
-                sa.select(sa.func.count()).select_from(ProcessInstance).where(*conditions)
-            ) or 0
-            rows = session.execute(
+                # the search finds the page's ids on its own table, already tested against the rule
+                found = find(session, terms, self.access.found_visible_clause(actor), conditions, page, per_page)
+                shown, total, capped = [ProcessInstance.id.in_(found.ids)], found.total, found.capped
+            else:
+                if not actor.is_admin:
+                    # the visible cases as a union of index lookups (an OR of EXISTS tests every case)
+                    conditions.append(ProcessInstance.id.in_(self.access.visible_instance_ids(actor)))
+                total = session.scalar(sa.select(sa.func.count()).select_from(ProcessInstance).where(*conditions)) or 0
+                shown, capped, window = conditions, False, (per_page, (page - 1) * per_page)
+            query = (
                 sa.select(ProcessInstance, ProcessDefinition.name, Organisation.name, ProcessDefinition.content_hash)
                 .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
                 .outerjoin(Organisation, Organisation.id == ProcessInstance.organisation_id)
-                .where(*conditions)
+                .where(*shown)
                 .order_by(ProcessInstance.started_at.desc(), ProcessInstance.id)
-                .limit(per_page)
-                .offset((page - 1) * per_page)
-            ).all()
+            )
+            if window:
+                query = query.limit(window[0]).offset(window[1])
+            rows = session.execute(query).all()
             items = tuple(self._need_to_know(session, instance_info(r[0], r[1], r[2], ()), r, actor) for r in rows)
-        return Page(items=items, total=total, page=page, per_page=per_page)
+        return Page(items=items, total=total, page=page, per_page=per_page, capped=capped)
 
     def _need_to_know(self, session: sa.orm.Session, info: InstanceInfo, row: Any, actor: Actor) -> InstanceInfo:
         """The case as the actor may read it: secret ballots cut to the actor's own vote."""

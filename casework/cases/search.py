@@ -15,6 +15,7 @@ import functools
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,16 +24,21 @@ from casework.cases.steps import StepWritten
 from casework.engine import ProcessModel
 from casework.presentation import ShownFact, present
 from casework.unit_of_work import after_commit, unit_of_work
-from models import ProcessDefinition, ProcessInstance
+from models import CaseSearch, ProcessDefinition, ProcessInstance
 
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 100
 # FTS5's trigram tokenizer matches terms of three characters or more; shorter ones are read with LIKE
 TRIGRAM = 3
 _SPELLED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+# a search tells how many cases it found up to this many, then "more than 1,000"
+TOTAL_CAP = 1000
+# the instance row's organisation, visibility and start are copied beside the text (they never change)
 _UPSERT = sa.text(
-    "INSERT INTO case_search (instance_id, body) VALUES (:instance_id, :body) "
-    "ON CONFLICT (instance_id) DO UPDATE SET body = excluded.body"
+    "INSERT INTO case_search (instance_id, body, organisation_id, visibility, started_at) "
+    "SELECT id, :body, organisation_id, visibility, started_at FROM process_instances WHERE id = :instance_id "
+    "ON CONFLICT (instance_id) DO UPDATE SET body = excluded.body, organisation_id = excluded.organisation_id, "
+    "visibility = excluded.visibility, started_at = excluded.started_at"
 )
 
 
@@ -84,6 +90,15 @@ def case_text(model: ProcessModel, business_key: str | None, variables: dict[str
     return plain if spelled == plain else f"{plain}\n{spelled}"
 
 
+@dataclass(frozen=True)
+class Found:
+    """A page of found case ids, newest first; ``total`` stops at TOTAL_CAP, ``capped`` says there are more."""
+
+    ids: tuple[str, ...]
+    total: int
+    capped: bool
+
+
 class CaseIndex:
     """Step listener: rewrites a case's searchable text when its step changed it."""
 
@@ -107,34 +122,62 @@ class CaseIndex:
             self._written.popitem(last=False)
 
 
-def matching_instances(dialect: str, terms: list[str]) -> Any:
-    """A select of the ids of the cases whose text holds every term (as a word form or a part)."""
-    table = sa.table("case_search", sa.column("id"), sa.column("instance_id"), sa.column("body"))
-    conditions: list[Any] = []
+def _hits(dialect: str, terms: list[str], frequent: bool) -> Any:
+    """A select of CaseSearch.instance_id whose text holds every term (as a part, or on PostgreSQL also
+    as a word form). ``frequent``: the terms are known to find more than TOTAL_CAP cases."""
+    body: Any = CaseSearch.body
+    parts = [body.like(_contains(t), escape="\\") for t in terms]
     if dialect == "sqlite":
         long_terms = [t for t in terms if len(t) >= TRIGRAM]
-        if long_terms:
-            # each term a phrase: FTS5 syntax characters inside it are quoted, never interpreted
-            phrase = " AND ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
-            fts = sa.text("SELECT rowid FROM case_search_fts WHERE case_search_fts MATCH :phrase").bindparams(
-                phrase=phrase
-            )
-            conditions.append(table.c.id.in_(fts.columns(sa.column("rowid"))))
-        conditions += [table.c.body.like(_contains(t), escape="\\") for t in terms if len(t) < TRIGRAM]
-    else:
-        words: Any = sa.column("words")
-        for term in terms:
-            # a union, not an OR: each half is planned on its own index (an OR made the planner scan)
-            found: Any = sa.select(table.c.instance_id).where(table.c.body.ilike(_contains(term), escape="\\"))
-            # word forms ("Berufungen" finds "Berufung") for a plain word; parts of words and file
-            # references are the trigram index's (a prefix tsquery cost more than it found)
-            if term.isalpha():
-                stemmed = sa.func.to_tsquery("german", term)
-                found = sa.union(found, sa.select(table.c.instance_id).where(words.op("@@")(stemmed)))
-            conditions.append(found)
-        # every term must match: the intersection of each term's cases
-        return conditions[0] if len(conditions) == 1 else sa.intersect(*conditions)
-    return sa.select(table.c.instance_id).where(*conditions)
+        if frequent or not long_terms:
+            # the newest cases read in order (ix_case_search_started), each text tested with LIKE: for a
+            # frequent word the page is full after a few rows, where FTS5 would first list every hit
+            return sa.select(CaseSearch.instance_id).where(*parts)
+        # FTS5 streams its hits into the join, so a count that stops at TOTAL_CAP stops early; each term
+        # a phrase: FTS5 syntax characters inside it are quoted, never interpreted
+        phrase = " AND ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
+        fts = sa.table("case_search_fts", sa.column("rowid"))
+        return (
+            sa.select(CaseSearch.instance_id)
+            .select_from(fts)
+            .join(CaseSearch, CaseSearch.id == fts.c.rowid)
+            .where(sa.literal_column("case_search_fts").op("MATCH")(sa.bindparam("phrase", phrase)),
+                   *[p for t, p in zip(terms, parts, strict=True) if len(t) < TRIGRAM])
+        )
+    words: Any = sa.column("words")
+    # the text is folded to lower case, so a plain LIKE (three times cheaper than ILIKE) finds a part;
+    # the trigram index answers every term in one bitmap scan, and the planner reads the newest cases
+    # in order instead when a term is frequent. Word forms ("Berufungen" finds "Berufung") for a plain
+    # word come from the tsvector index, OR-ed into the same scan
+    return sa.select(CaseSearch.instance_id).where(*(
+        sa.or_(part, words.op("@@")(sa.func.to_tsquery("german", term))) if term.isalpha() else part
+        for term, part in zip(terms, parts, strict=True)
+    ))
+
+
+def find(session: sa.orm.Session, terms: list[str], visible: Any, filters: list[Any],
+         page: int, per_page: int) -> Found:
+    """One page of the ids of the visible cases whose text holds every term, newest first, and how
+    many there are up to TOTAL_CAP (counting every hit of a frequent word would cost more than the page).
+
+    ``visible`` is a condition on CaseSearch (its copies of organisation and visibility); ``filters``
+    are conditions on ProcessInstance (status, process, Aktenzeichen), joined only when given.
+    """
+    dialect = session.get_bind().dialect.name
+
+    def hits(frequent: bool) -> Any:
+        found = _hits(dialect, terms, frequent).where(visible)
+        if filters:
+            found = found.join(ProcessInstance, ProcessInstance.id == CaseSearch.instance_id).where(*filters)
+        return found
+
+    counted = session.scalar(sa.select(sa.func.count()).select_from(hits(False).limit(TOTAL_CAP + 1).subquery()))
+    capped = (counted or 0) > TOTAL_CAP
+    ids = session.scalars(
+        hits(capped).order_by(CaseSearch.started_at.desc(), CaseSearch.instance_id)
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return Found(ids=tuple(ids), total=min(counted or 0, TOTAL_CAP), capped=capped)
 
 
 def _contains(term: str) -> str:

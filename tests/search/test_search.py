@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from casework.cases import search
 from casework.cases.search import fold, query_terms
 from models import db
 from tests.factories import employee_request
@@ -134,3 +135,34 @@ def test_word_forms_are_found_on_postgresql_and_parts_everywhere(api: Any, app: 
         dialect = db.engine.dialect.name
     # the German stemmer relates "Berufungen" to "Berufung"; SQLite's trigrams find only parts
     assert found(employee, "Berufungen") == (["JC-2026-0900"] if dialect == "postgresql" else [])
+
+
+def test_a_page_of_hits_is_the_newest_first_and_the_pages_together_are_every_hit(api: Any, clock: Any) -> None:
+    employee = api("mitarbeiterin")
+    for key in ("JC-2026-1001", "JC-2026-1002", "JC-2026-1003"):
+        start(employee, key, employee_name="Paula Blättermann")
+        clock.advance(minutes=1)
+    start(employee, "JC-2026-1004", employee_name="Otto Anders")
+    first = found(employee, "blattermann", per_page=2)
+    second = found(employee, "blattermann", per_page=2, page=2)
+    assert first == ["JC-2026-1003", "JC-2026-1002"] and second == ["JC-2026-1001"]
+    answer = employee.get("/api/v1/process-instances", query_string={"q": "blattermann", "per_page": 2}).json
+    assert answer["total"] == 3 and answer["total_capped"] is False
+
+
+def test_the_total_of_a_frequent_word_stops_at_the_cap_and_says_there_are_more(
+    api: Any, browser: Any, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    employee = api("mitarbeiterin")
+    for key in ("JC-2026-1101", "JC-2026-1102", "JC-2026-1103"):
+        start(employee, key, employee_name="Hanna Häufig")
+        clock.advance(minutes=1)
+    monkeypatch.setattr(search, "TOTAL_CAP", 2)  # 1,000 in the product: three cases stand for 1,001
+    answer = employee.get("/api/v1/process-instances", query_string={"q": "haufig"}).json
+    assert (answer["total"], answer["total_capped"]) == (2, True)
+    # the page itself is not cut: every hit of the page is there, newest first
+    assert [case["business_key"] for case in answer["items"]] == ["JC-2026-1103", "JC-2026-1102", "JC-2026-1101"]
+    assert found(employee, "haufig", status="completed") == []
+    plain = employee.get("/api/v1/process-instances").json
+    assert plain["total"] == 3 and plain["total_capped"] is False  # a list without a search counts all
+    assert "Mehr als 2 Fälle" in browser("mitarbeiterin").get("/cases?q=haufig").text

@@ -107,7 +107,7 @@ def list_instances(query: InstanceQuery) -> Response:
         q=query.q,
         **query.window(),
     )
-    return jsonify(serialise.page(result, serialise.instance_summary))
+    return jsonify({**serialise.page(result, serialise.instance_summary), "total_capped": result.capped})
 
 
 @bp.get("/process-instances/<instance_id>")

@@ -287,6 +287,9 @@ class Instance(InstanceSummary):
 
 class InstancePage(PageAnswer):
     items: list[InstanceSummary]
+    total_capped: bool = Field(
+        False, description="a search (?q=) counts its hits up to 1,000: true when there are more than `total`"
+    )
 
 
 class Health(Answer):
