@@ -6,6 +6,8 @@ individual ballots. The text is folded so that case, umlauts and ß do not matte
 stored as ``muller mueller``, so "Muller", "Müller" and "Mueller" all find it. The database's own
 engine searches it: SQLite's FTS5 with the trigram tokenizer (parts of words), PostgreSQL a German
 ``tsvector`` (word forms: "Berufungen" finds "Berufung") or its trigram index (parts of words).
+Beside the text, each row holds copies of the case's organisation, visibility and start, so that a
+search tests who may see a hit and sorts the hits on this one table (``find``).
 Imports the engine's records, the presentation and the base modules only.
 """
 
