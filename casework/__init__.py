@@ -43,6 +43,7 @@ from casework.cases.tasks import TaskService
 from casework.clock import Clock
 from casework.designer import DesignerService
 from casework.engine import Engine, StepLimits
+from casework.governance.chairs import ChairRecorder, build_chair_helpers
 from casework.governance.committees import CommitteeService
 from casework.governance.helpers import build_governance_helpers
 from casework.governance.legal import LegalParameterService
@@ -121,6 +122,7 @@ class Casework:
         """The functions BPMN scripts may call, from every room (a later name wins)."""
         helpers = build_helpers(self.clock)
         helpers.update(build_governance_helpers(self.clock))
+        helpers.update(build_chair_helpers(self.clock))  # committee(), rotation_turn(), record_chair()
         helpers.update(build_mail_helpers())
         helpers.update(build_party_helpers())  # involve(): further organisations join a case
         helpers.update(build_related_helpers())  # count_cases(): other cases' outcomes (§ 48b Abs. 4)
@@ -132,6 +134,8 @@ class Casework:
         """What reacts to every step (listeners, in the step's transaction) and what the scheduler runs."""
         # BPMN timers and message waits become rows after every step; the scheduler fires the rows
         self.runtime.step_listeners.append(TimerSync(self.engine))
+        # record_chair(): the new chair of a TV or KA goes into the committee's data with the step
+        self.runtime.step_listeners.append(ChairRecorder(self.clock))
         # the searchable text of a case follows its facts (full-text search)
         self.runtime.step_listeners.append(CaseIndex())
         self.search = SearchService(self.repository)

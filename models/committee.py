@@ -34,6 +34,10 @@ class Body(db.Model):  # type: ignore[name-defined,misc]
     chair_term_start: Mapped[date | None] = mapped_column(sa.Date)
     chair_term_end: Mapped[date | None] = mapped_column(sa.Date)
     rotation_start: Mapped[date | None] = mapped_column(sa.Date)
+    # the side whose turn begins on rotation_start (NULL: the law's first, BA for a TV, BMAS for a KA)
+    rotation_first_side: Mapped[str | None] = mapped_column(sa.String(20))
+    # the Agentur named the TV's first chair under the rotation: then the Kommune appoints the GF first
+    first_chair_by_ba: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 class BodyMember(db.Model):  # type: ignore[name-defined,misc]

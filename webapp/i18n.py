@@ -60,6 +60,7 @@ ACTION_LABELS = {
     "note_added": _l("Note added"),
     "document_added": _l("Document added"),
     "instance_withdrawn": _l("Case withdrawn"),
+    "committee_changed": _l("Committee data changed"),
 }
 
 # the outcomes of the processes in DOMAIN.md §4
@@ -85,6 +86,7 @@ OUTCOME_LABELS = {
     # target_agreement (German: tables.po)
     "concluded": _l("Agreement concluded"),
     "reviewed": _l("Agreement concluded and reviewed"),
+    "elected": _l("Elected"),  # tv_chair (German: process_tv_chair.po)
 }
 
 # names every case or history entry may carry, whatever the process
@@ -156,6 +158,14 @@ VARIABLE_LABELS = {
     "appointing_side": _l("Appointing side (rotation)"),
     "next_appointing_side": _l("Next appointing side"),
     "next_appointment_due": _l("Prepare the next appointment by"),
+    # tv_chair and its committee_changed history entries (German: process_tv_chair.po)
+    "committee": _l("Committee"),
+    "chair": _l("Chair"),
+    "how": _l("Chair by"),
+    "side": _l("Side"),
+    "term_start": _l("Start of the term"),
+    "term_end": _l("End of the term"),
+    "body_id": _l("Committee number"),
 }
 
 
@@ -164,7 +174,9 @@ def common_vocabulary() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     labels = {name: str(label) for name, label in VARIABLE_LABELS.items()}
     options = {
         "outcome": {code: str(label) for code, label in OUTCOME_LABELS.items()},
-        "type": {"notify": str(_("Notification")), "involve": str(_("Organisations involved"))},
+        "type": {"notify": str(_("Notification")), "involve": str(_("Organisations involved")),
+                 "committee_chair": str(_("Committee data changed"))},
+        "how": {"elected": str(_("Election")), "rotation": str(_("Rotation"))},
     }
     return labels, options
 

@@ -37,6 +37,7 @@ ACTIONS = (
     "note_added",
     "document_added",
     "instance_withdrawn",
+    "committee_changed",
 )
 
 

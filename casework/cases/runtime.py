@@ -154,7 +154,8 @@ class RuntimeService:
         ensure_unique(session, organisation_id=owner, process_key=definition.key, process_name=model.name,
                       business_key=business_key)
         parties, land = self.access.parties_for(session, owner)
-        data = self._start_data(model, variables, actor, land)
+        with running_case(session, None, owner, parties):  # start-form rules may ask members("tv")
+            data = self._start_data(model, variables, actor, land)
         now = self.clock.now()
         instance_id = str(uuid.uuid4())
         with running_case(session, instance_id, owner, parties) as effects:

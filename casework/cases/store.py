@@ -30,7 +30,8 @@ from models import CaseParty, ProcessDefinition, ProcessInstance
 
 ENDED = ("completed", "terminated")
 # the history action recorded for each kind of effect a script helper produces
-EFFECT_ACTIONS = {"notify": "notification", "legal_parameter": "legal_parameter_used", "involve": "parties_added"}
+EFFECT_ACTIONS = {"notify": "notification", "legal_parameter": "legal_parameter_used", "involve": "parties_added",
+                  "committee_chair": "committee_changed"}
 
 _INSTANCES = ProcessInstance.__table__
 # Built once: constructing a statement costs more than executing it on SQLite (bench/engine.py).

@@ -33,6 +33,7 @@ ALLOWED_SIDES: dict[str, tuple[str, ...]] = {
 ELECTED_TERM_MONTHS = 60  # § 44c Abs. 2: the chair is elected for up to five years
 ROTATION_MONTHS = 24  # no agreement: the sides take turns for two years each, BA first
 ROTATION_ORDER = ("ba", "kommune")
+OTHER_SIDE = {"ba": "kommune", "kommune": "ba", "bmas": "land", "land": "bmas"}  # the KA: BMAS first (§ 18b)
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,13 @@ def elected_term_limit(start: date) -> date:
     return period_end(start, ELECTED_TERM_MONTHS)
 
 
-def rotation_period(rotation_start: date, on: date) -> tuple[str, date, date]:
+def rotation_order(body: Body) -> tuple[str, str]:
+    """The sides in the order of the body's rotation: its recorded first side, else the law's."""
+    first = body.rotation_first_side or ("bmas" if body.kind == "ka" else "ba")
+    return first, OTHER_SIDE[first]
+
+
+def rotation_period(rotation_start: date, on: date, order: tuple[str, str] = ROTATION_ORDER) -> tuple[str, date, date]:
     """The side chairing on ``on`` and its turn, counted from ``rotation_start``.
 
     Each turn lasts two years from its own first day ("jeweils für zwei Jahre"), so a turn that
@@ -105,7 +112,7 @@ def rotation_period(rotation_start: date, on: date) -> tuple[str, date, date]:
     while end < on:  # a handful of turns per decade: walking them is exact and cheap
         index, start = index + 1, end + timedelta(days=1)
         end = period_end(start, ROTATION_MONTHS)
-    return ROTATION_ORDER[index % 2], start, end
+    return order[index % 2], start, end
 
 
 def _holds_seat(member: BodyMember, on: date) -> bool:
@@ -132,7 +139,7 @@ def chair_on(session: sa.orm.Session, body: Body, on: date) -> tuple[str | None,
     if body.chair_rule == "rotation":
         if body.rotation_start is None or on < body.rotation_start:
             return None, None
-        side = rotation_period(body.rotation_start, on)[0]
+        side = rotation_period(body.rotation_start, on, rotation_order(body))[0]
         named = [u.username for m, u in held if m.side == side and m.is_chair]
         return (named[0] if named else None), side
     if body.chair_user_id is None or body.chair_term_start is None or on < body.chair_term_start:

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from casework.clock import Clock
 from casework.context import current_case
 from casework.dates import parse_date
-from casework.governance.committees import chair_on, current_seats, rotation_period
+from casework.governance.committees import chair_on, current_seats, rotation_order, rotation_period
 from casework.governance.votes import council_tally, tally
 from models import Body, Organisation
 
@@ -111,7 +111,7 @@ def build_governance_helpers(clock: Clock) -> dict[str, Callable[..., Any]]:
         on = _on(on_date, clock)
         session, found = case_body("tv")
         if found.chair_rule == "rotation" and found.rotation_start is not None:
-            return rotation_period(found.rotation_start, on)[0]
+            return rotation_period(found.rotation_start, on, rotation_order(found))[0]
         username, side = chair_on(session, found, on)
         if side is None:
             raise ValueError(f"Trägerversammlung: no chair is in office on {on.isoformat()}")
