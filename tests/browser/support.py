@@ -77,6 +77,17 @@ def assert_accessible(page: Page, *, context: str | dict[str, Any] | None = None
         for v in serious
     )
     assert not serious, f"axe found serious/critical violations on {page.url}:\n{report}"
+    ragged = page.evaluate(_RAGGED_VALUE_COLUMNS)
+    assert not ragged, f"a long label pushes its value out of the column on {page.url}: {ragged}"
+
+
+# a long German word ("Kooperationsausschusses") must wrap inside the label column, not widen it for its row
+_RAGGED_VALUE_COLUMNS = """() => [...document.querySelectorAll('.summary-list, .data-list')].flatMap(list => {
+    const rows = [...list.children].map(row => [row.querySelector('dt'), row.querySelector('dd')])
+        .filter(([dt, dd]) => dt && dd && Math.abs(dt.getBoundingClientRect().top - dd.getBoundingClientRect().top) < 2);
+    const lefts = rows.map(([, dd]) => Math.round(dd.getBoundingClientRect().left));
+    return rows.filter((_, i) => Math.abs(lefts[i] - Math.min(...lefts)) > 1).map(([dt]) => dt.textContent.trim());
+})"""
 
 
 def focus_by_tab(page: Page, selector: str, *, limit: int = 60, backwards: bool = False) -> None:
