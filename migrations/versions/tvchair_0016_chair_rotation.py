@@ -2,14 +2,14 @@
 first chair under the rotation, read by gf_appointment) and bodies.rotation_first_side (the side
 whose turn begins on rotation_start; NULL: the law's first side, BA for a TV, BMAS for the KA)
 
-Revision ID: tvchair_0015_chair_rotation
-Revises: find_0014_case_search
+Revision ID: tvchair_0016_chair_rotation
+Revises: search_0015_search_filters
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'tvchair_0015_chair_rotation'
-down_revision = 'find_0014_case_search'
+revision = 'tvchair_0016_chair_rotation'
+down_revision = 'search_0015_search_filters'
 branch_labels = None
 depends_on = None
 
