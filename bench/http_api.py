@@ -10,6 +10,10 @@ Usage:
   python bench/http_api.py --serve --postgres postgresql://postgres@127.0.0.1:5432/bench
 Options: --seconds per measurement (default 10), --clients (default: 1 on SQLite, 1 and 4 on PostgreSQL),
 --workers (gunicorn's, default 2 x cores), --repeat N (each measurement N times: median and spread).
+--cpu also prints the web processes' CPU time per instance (utime + stime from /proc, before and after each
+measurement; the scheduler processes are not counted): on a shared machine a steadier figure than the rate.
+--statements runs one instance inside this process (Flask's test client, no HTTP) and prints the SQL statements
+and transactions per request, counted with SQLAlchemy's events (a BEGIN is one statement on SQLite).
 PostgreSQL also comes from FALLWERK_BENCH_POSTGRES_URL; its public schema is rebuilt.
 The last lines print the ratios of one run: SQLite 1 client / SpiffArena's 4.07 instances/s,
 PostgreSQL 4 clients / 1 client, PostgreSQL 1 client / SQLite 1 client.
@@ -81,7 +85,8 @@ def run_client(port: int, tokens: dict[str, str], deadline: float, counts: list[
     counts.append(done)
 
 
-def measure(port: int, tokens: dict[str, str], clients: int, seconds: float) -> float:
+def measure(port: int, tokens: dict[str, str], clients: int, seconds: float) -> tuple[float, int]:
+    """Instances per second, and how many instances were run."""
     counts: list[int] = []
     deadline = time.perf_counter() + seconds
     threads = [threading.Thread(target=run_client, args=(port, tokens, deadline, counts)) for _ in range(clients)]
@@ -90,7 +95,37 @@ def measure(port: int, tokens: dict[str, str], clients: int, seconds: float) -> 
         t.start()
     for t in threads:
         t.join()
-    return sum(counts) / (time.perf_counter() - t0)
+    return sum(counts) / (time.perf_counter() - t0), sum(counts)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """utime + stime of one process (Linux /proc), in seconds."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def web_processes(root: int) -> list[int]:
+    """The server process and its children, without the scheduler processes (Linux /proc)."""
+    found = [root]
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == root and b"scheduler" not in command:
+            found.append(int(entry.name))
+    return found
+
+
+def web_cpu(root: int) -> float:
+    """CPU seconds used so far by the web processes (a worker that died in between is not counted)."""
+    return sum(_cpu_seconds(pid) for pid in web_processes(root))
 
 
 class Server:
@@ -152,15 +187,24 @@ def reset_postgres(url: str) -> None:
 
 def run_database(name: str, url: str, clients: list[int], args: argparse.Namespace) -> dict[int, list[float]]:
     rates: dict[int, list[float]] = {}
+    cpus: dict[int, list[float]] = {}
     with Server(url, serve=args.serve, workers=args.workers) as server:
         tokens = server.tokens()
         one_instance(Client(server.port), tokens)  # warm-up: every worker's caches, the first connections
         for _ in range(args.repeat):
             for n in clients:
-                rate = measure(server.port, tokens, n, args.seconds)
+                assert server.process is not None
+                cpu_before = web_cpu(server.process.pid)
+                rate, instances = measure(server.port, tokens, n, args.seconds)
+                cpu = (web_cpu(server.process.pid) - cpu_before) * 1000 / max(instances, 1)
                 rates.setdefault(n, []).append(rate)
+                cpus.setdefault(n, []).append(cpu)
                 print(f"{name:10} {n} client(s): {rate:6.1f} instances/s (8 requests each: "
-                      f"{1000 * n / rate / 8:.2f} ms per request and client)", flush=True)
+                      f"{1000 * n / rate / 8:.2f} ms per request and client)"
+                      + (f"; server CPU {cpu:.2f} ms per instance" if args.cpu else ""), flush=True)
+    if args.cpu:
+        for n, values in sorted(cpus.items()):
+            print(f"{name}, {n} client(s): server CPU {spread(values)} ms per instance", flush=True)
     return rates
 
 
@@ -178,7 +222,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+")
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: 2 x cores)")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--cpu", action="store_true", help="also the web processes' CPU ms per instance")
+    parser.add_argument("--statements", action="store_true",
+                        help="only count SQL statements and transactions per request (in-process, no HTTP)")
     args = parser.parse_args()
+    if args.statements:
+        count_statements(args.postgres)
+        return
     print(f"stack: {'gunicorn (make serve)' if args.serve else 'flask run (development server)'}; "
           f"load before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}", flush=True)
     folder = Path(tempfile.mkdtemp(prefix="fallwerk-http-"))
@@ -198,6 +248,65 @@ def main() -> None:
     if 1 in postgres and 4 in postgres:
         print(f"ratio PostgreSQL 4 clients / 1 client: "
               f"{statistics.median(postgres[4]) / statistics.median(postgres[1]):.2f} (goal >= 1.5)")
+
+
+def count_statements(postgres: str | None) -> None:
+    """One instance through Flask's test client; per request the statements and transactions it ran."""
+    from sqlalchemy import event
+
+    url = postgres or f"sqlite:///{Path(tempfile.mkdtemp(prefix='fallwerk-sql-')) / 'sql.db'}"
+    if postgres:
+        reset_postgres(postgres)
+    env = {**os.environ, "FALLWERK_DATABASE_URL": url, "FALLWERK_ALLOW_DEMO": "1"}
+    for command in (["setup", "--demo"], ["workflows", "deploy", str(PROCESS)]):
+        subprocess.run([str(BIN / "flask"), "--app", "app", *command], cwd=ROOT, env=env, check=True,
+                       capture_output=True)
+    os.environ["FALLWERK_DATABASE_URL"] = url
+    os.environ["FALLWERK_SCHEDULER_ENABLED"] = "false"
+    sys.path.insert(0, str(ROOT))
+    from models import db
+    from webapp import create_app
+
+    app = create_app()
+    counts = {"statements": 0, "transactions": 0}
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", lambda *a: counts.__setitem__("statements", counts["statements"] + 1))
+
+    def begun(connection: object) -> None:  # a real transaction, not a read_once statement in autocommit mode
+        options = connection.get_execution_options()  # type: ignore[attr-defined]
+        if not options.get("fallwerk_read_once") and options.get("isolation_level") != "AUTOCOMMIT":
+            counts["transactions"] += 1
+
+    event.listen(engine, "begin", begun)
+    client = app.test_client()
+    tokens = {u: client.post("/api/v1/auth/token", json={"username": u, "password": "demo"}).get_json()["token"]
+              for u in USERS}
+    totals: dict[str, list[int]] = {}
+
+    def call(label: str, method: str, path: str, token: str, body: object = None) -> dict:
+        before = dict(counts)
+        response = client.open(path, method=method, json=body, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code < 300, (path, response.status_code, response.get_data(as_text=True))
+        spent = [counts[k] - before[k] for k in ("statements", "transactions")]
+        totals.setdefault(label, []).extend(spent)
+        print(f"{label:28} {spent[0]:3d} statements, {spent[1]:2d} transactions", flush=True)
+        return response.get_json()  # type: ignore[no-any-return]
+
+    for run in range(2):  # the first run warms the caches; the second is what a running server does
+        print(f"-- instance {run + 1} ({'cold' if run == 0 else 'warm'})")
+        before = dict(counts)
+        case = call("POST /process-instances", "POST", "/api/v1/process-instances", tokens["mitarbeiterin"],
+                    {"process_key": "bench_three_steps"})
+        for user, data in STEPS:
+            items = call("GET /tasks?scope=candidate", "GET", "/api/v1/tasks?scope=candidate", tokens[user])["items"]
+            task = next(t for t in items if t["process_instance_id"] == case["id"])
+            call("POST /tasks/{id}/complete", "POST", f"/api/v1/tasks/{task['id']}/complete", tokens[user],
+                 {"data": data})
+        call("GET /process-instances/{id}", "GET", f"/api/v1/process-instances/{case['id']}",
+             tokens["mitarbeiterin"])
+        print(f"instance: {counts['statements'] - before['statements']} statements, "
+              f"{counts['transactions'] - before['transactions']} transactions in 8 requests")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
@@ -15,6 +16,8 @@ from models import db
 # Execution option read by the SQLite "begin" hook (webapp/extensions.py): writers take the
 # database lock at BEGIN, so a read-then-write transaction never fails on lock upgrade.
 WRITE_OPTION = "fallwerk_write"
+# Execution option read by the same hook: no BEGIN at all, the statement runs in SQLite's autocommit mode
+READ_ONCE_OPTION = "fallwerk_read_once"
 _HOOKS = "fallwerk_after_commit"
 
 
@@ -36,6 +39,10 @@ def unit_of_work(*, write: bool = True) -> Iterator[Session]:
         session.commit()
     if write:
         session.connection(execution_options={WRITE_OPTION: True})
+    elif session.get_bind().dialect.name != "sqlite":
+        # PostgreSQL reads in READ COMMITTED, where every statement sees its own snapshot, inside a
+        # transaction or not: without one the BEGIN and the COMMIT, two round trips, are saved
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     hooks: list[Callable[[], None]] = []
     session.info[_HOOKS] = hooks
     try:
@@ -53,6 +60,19 @@ def unit_of_work(*, write: bool = True) -> Iterator[Session]:
         session.info.pop(_HOOKS, None)
     for hook in hooks:
         hook()
+
+
+@contextmanager
+def read_once() -> Iterator[Connection]:
+    """A connection for ONE read statement outside any transaction: no BEGIN and no COMMIT, so on
+    PostgreSQL one round trip instead of three (a single statement reads one consistent state anyway).
+    Only for a statement that reads; anything that must see several statements alike takes
+    ``unit_of_work(write=False)``. The request's session is left alone.
+    """
+    engine = db.engine
+    options = ({READ_ONCE_OPTION: True} if engine.dialect.name == "sqlite" else {"isolation_level": "AUTOCOMMIT"})
+    with engine.connect().execution_options(**options) as connection:
+        yield connection
 
 
 def after_commit(session: Session, hook: Callable[[], None]) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 
-from casework.unit_of_work import WRITE_OPTION
+from casework.unit_of_work import READ_ONCE_OPTION, WRITE_OPTION
 from models import db
 
 login_manager = LoginManager()
@@ -77,5 +77,7 @@ def _tune_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         # writers take the write lock up front: a deferred transaction that reads and then
         # writes fails with "database is locked" when another writer committed in between
-        immediate = connection.get_execution_options().get(WRITE_OPTION)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get(READ_ONCE_OPTION):
+            return  # casework.unit_of_work.read_once: one statement in autocommit mode
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")

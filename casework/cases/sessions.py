@@ -5,9 +5,11 @@ random secret that only the client holds (inside the signed session cookie, or a
 token). Logging out, revoking a token, changing one's password and an admin's deactivation delete
 rows; a copied cookie or token then signs no one in.
 
-Every request resolves its secret in ONE indexed statement that also reads the user and their
-memberships (what ``AccessService.actor_for`` read before), and writes only when the session's
-``last_seen_at`` is older than ``TOUCH_SECONDS``: the idle timeout is exact to that minute.
+Every request resolves its secret in ONE indexed statement, outside a transaction (no BEGIN, no
+COMMIT: one round trip on PostgreSQL), that also reads the user, their memberships (what
+``AccessService.actor_for`` read before) and whether they stand in for anyone today (only then
+follow the reads of the Vertretung); it writes only when the session's ``last_seen_at`` is older
+than ``TOUCH_SECONDS``: the idle timeout is exact to that minute.
 
 Session times are wall-clock times, not the business clock that tests and timers move.
 """
@@ -22,16 +24,18 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from casework.cases.access import ACTOR_COLUMNS, AccessService
+from casework.cases.standins import stands_in_clause
 from casework.clock import Clock
 from casework.errors import Conflict
 from casework.records import Actor
-from casework.unit_of_work import unit_of_work
+from casework.unit_of_work import read_once, unit_of_work
 from models import AuthSession, Group, Membership, User
 
 KINDS = ("web", "api")
 _TABLE = AuthSession.__table__
 _RESOLVE = (
-    sa.select(*ACTOR_COLUMNS, AuthSession.kind, AuthSession.last_seen_at, AuthSession.expires_at)
+    sa.select(*ACTOR_COLUMNS, AuthSession.kind, AuthSession.last_seen_at, AuthSession.expires_at,
+              stands_in_clause(User.id).label("stands_in"))
     .join(User, User.id == AuthSession.user_id)
     .outerjoin(Membership, Membership.user_id == User.id)
     .outerjoin(Group, Group.id == Membership.group_id)
@@ -88,15 +92,19 @@ class SessionService:
             return None
         now = self.clock.now()
         sid = _key(secret)
-        with unit_of_work(write=False) as session:
-            rows = session.connection().execute(_RESOLVE, {"sid": sid}).all()
-            if not rows:
-                return None
-            first = rows[0]
-            if first.kind != kind or first.expires_at <= now or first.last_seen_at <= self._idle_cutoff(now):
-                return None
-            # and whom the user stands in for today (Vertretung, casework.cases.standins)
-            actor = self.access.with_stand_ins(session, self.access.actor_from_rows(rows))
+        today = self.access.today() if self.access.today is not None else None
+        with read_once() as connection:
+            rows = connection.execute(_RESOLVE, {"sid": sid, "today": today}).all()
+        if not rows:
+            return None
+        first = rows[0]
+        if first.kind != kind or first.expires_at <= now or first.last_seen_at <= self._idle_cutoff(now):
+            return None
+        actor = self.access.actor_from_rows(rows)
+        if actor is not None and today is not None and first.stands_in:
+            # whom the user stands in for today (Vertretung, casework.cases.standins)
+            with unit_of_work(write=False) as session:
+                actor = self.access.with_stand_ins(session, actor, today)
         if actor is not None and (now - first.last_seen_at).total_seconds() >= self.TOUCH_SECONDS:
             self._touch(sid, now)
         return actor

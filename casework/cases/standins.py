@@ -10,6 +10,7 @@ member is absent; the ballot stays the member's, so the seat is counted once.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -28,6 +29,23 @@ _DEPUTY_FOR = (
         sa.or_(BodyMember.term_end.is_(None), BodyMember.term_end >= sa.bindparam("today")),
     )
 )
+
+
+def stands_in_clause(user_id: Any) -> Any:
+    """SQL: whether ``user_id`` (a column or a value) stands in for anyone on ``:today`` -- the two
+    reads of :func:`stand_ins` as EXISTS, so the sign-in lookup asks in its own statement and the
+    usual answer, no one, costs no further statement."""
+    substitute = sa.exists().where(Absence.substitute_id == user_id, _ACTIVE)
+    deputy = (
+        sa.exists().where(
+            BodyMember.deputy_user_id == user_id,
+            Absence.user_id == BodyMember.user_id,
+            _ACTIVE,
+            BodyMember.term_start <= sa.bindparam("today"),
+            sa.or_(BodyMember.term_end.is_(None), BodyMember.term_end >= sa.bindparam("today")),
+        )
+    )
+    return sa.or_(substitute, deputy)
 
 
 def stand_ins(session: sa.orm.Session, user_id: int, today: date) -> tuple[StandIn, ...]:
