@@ -6,17 +6,61 @@ import the other for it. Imports models, records and SQLAlchemy only.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import sqlalchemy as sa
 
 from casework.records import InstanceInfo, TaskInfo
-from models import ProcessInstance, User
+from models import HumanTask, Organisation, ProcessDefinition, ProcessInstance, User
 
 MAX_PER_PAGE = 200
 # the largest page the API accepts (nine digits); the page asked for is the page answered, however
 # far past the end, and its OFFSET (at most ~2e11 rows) stays within a 64-bit integer
 MAX_PAGE = 999_999_999
+
+
+class StatementCache:
+    """Statements of the hot read paths, built once per distinct input and kept in this process.
+
+    Building a SELECT (and its SQLAlchemy cache key) costs more than running it on SQLite. The key
+    must name EVERYTHING the statement is built from (e.g. the actor, the filters): equal keys give
+    the same statement, so nothing read from the database is kept here, and permissions are still
+    resolved per request. A full cache starts over (a few hundred statements at most).
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._built: dict[Hashable, Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        statement = self._built.get(key)
+        if statement is None:
+            statement = build()
+            with self._lock:
+                if len(self._built) >= self.size:
+                    self._built.clear()
+                self._built[key] = statement
+        return statement
+
+
+OPEN_TASKS = (
+    sa.select(HumanTask)
+    .where(HumanTask.instance_id == sa.bindparam("instance_id"), HumanTask.state == "open")
+    .order_by(HumanTask.created_at)
+)
+
+
+def instance_statement(visible: Any) -> Any:
+    """A case (``:instance_id``) with its process's name and hash and its organisation's name, if ``visible``."""
+    return (
+        sa.select(ProcessInstance, ProcessDefinition.name, Organisation.name, ProcessDefinition.content_hash)
+        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+        .outerjoin(Organisation, Organisation.id == ProcessInstance.organisation_id)
+        .where(ProcessInstance.id == sa.bindparam("instance_id"), visible)
+    )
 
 
 def page_window(page: int, per_page: int) -> tuple[int, int]:
@@ -85,3 +129,19 @@ def task_info(
         form=form,
         form_values=form_values,
     )
+
+
+def page_of_tasks(session: sa.orm.Session, statements: StatementCache, key: Any, conditions: Any, order: Any,
+                  page: int, per_page: int) -> tuple[list[HumanTask], int]:
+    """A page of tasks and the count of all matches in one statement (a window), not a count and a page;
+    the statement kept under ``key`` (None: built now) from ``conditions()``."""
+    t = HumanTask
+
+    def build() -> Any:
+        return (sa.select(t, sa.func.count().over()).where(*conditions()).order_by(*order)
+                .limit(per_page).offset((page - 1) * per_page))
+
+    found = session.execute(build() if key is None else statements.get(key, build)).all()
+    if found:
+        return [row[0] for row in found], int(found[0][1])
+    return [], 0 if page == 1 else session.scalar(sa.select(sa.func.count()).select_from(t).where(*conditions())) or 0

@@ -16,7 +16,16 @@ from casework.cases.history import HistoryService, PendingEvent
 from casework.cases.messages import correlate_message
 from casework.cases.repository import RepositoryService
 from casework.cases.retry import retry
-from casework.cases.rows import MAX_PER_PAGE, assignee_names, instance_info, page_window, task_info
+from casework.cases.rows import (
+    MAX_PER_PAGE,
+    OPEN_TASKS,
+    StatementCache,
+    assignee_names,
+    instance_info,
+    instance_statement,
+    page_window,
+    task_info,
+)
 from casework.cases.search import find, query_terms
 from casework.cases.stepping import PreparedStep, Written, run_step
 from casework.cases.steps import LoadedInstance, StepListener
@@ -30,7 +39,7 @@ from casework.engine import Engine, ProcessModel, validate_form
 from casework.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from casework.records import Actor, HistoryEntry, InstanceInfo, Page
 from casework.unit_of_work import unit_of_work
-from models import CaseParty, HumanTask, Organisation, ProcessDefinition, ProcessInstance
+from models import CaseParty, Organisation, ProcessDefinition, ProcessInstance
 
 SERIALIZER_VERSION = "spiff-3.2/camunda"
 _INSERT_PARTIES = sa.insert(CaseParty.__table__)
@@ -65,6 +74,7 @@ class RuntimeService:
         self.history = history
         self.clock = clock
         self.store = CaseStore(repository, engine, access, clock)
+        self._statements = StatementCache()
         # the store's, offered here because every service that steps a case holds the runtime:
         # load and persist a case (casework.cases.store), its live workflows and step listeners
         self.load = self.store.load
@@ -277,21 +287,14 @@ class RuntimeService:
         Raises:
             NotFound: unknown or not visible to the actor.
         """
+        # built once per actor (and the groups they supervise), whichever case they open
+        key = (actor, self.access.supervised_groups(actor))
+        statement = self._statements.get(key, lambda: instance_statement(self.access.instance_visible_clause(actor)))
         with unit_of_work(write=False) as session:
-            row = session.execute(
-                sa.select(ProcessInstance, ProcessDefinition.name, Organisation.name, ProcessDefinition.content_hash)
-                .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
-                .outerjoin(Organisation, Organisation.id == ProcessInstance.organisation_id)
-                .where(ProcessInstance.id == instance_id,
-                       self.access.instance_visible_clause(actor))
-            ).first()
+            row = session.execute(statement, {"instance_id": instance_id}).first()
             if row is None:
                 raise NotFound("Fall nicht gefunden.")
-            tasks = session.scalars(
-                sa.select(HumanTask)
-                .where(HumanTask.instance_id == instance_id, HumanTask.state == "open")
-                .order_by(HumanTask.created_at)
-            ).all()
+            tasks = session.scalars(OPEN_TASKS, {"instance_id": instance_id}).all()
             open_tasks = tuple(task_info(t, assignee_names(session, tasks)) for t in tasks)
             return self._need_to_know(session, instance_info(row[0], row[1], row[2], open_tasks), row, actor)
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from casework.cases.access import AccessService
 from casework.cases.history import PendingEvent, chain, write_events
-from casework.cases.rows import assignee_names, page_window, task_info
+from casework.cases.rows import StatementCache, assignee_names, page_of_tasks, page_window, task_info
 from casework.cases.runtime import RuntimeService
 from casework.cases.stepping import PreparedStep, Written, run_step
 from casework.cases.submission import check_documents, recordable
@@ -59,6 +59,7 @@ class TaskService:
         self.runtime = runtime
         self.access = access
         self.clock = clock
+        self._statements = StatementCache()
 
     # --- queries ---------------------------------------------------------------------------
 
@@ -85,18 +86,24 @@ class TaskService:
         if scope not in SCOPES:
             raise ValidationFailed("Unbekannter Bereich.", {"scope": f"Erlaubt: {', '.join(SCOPES)}"})
         page, per_page = page_window(page, per_page)
-        t = HumanTask
-        conditions = [self._scope_clause(actor, scope)]
-        if process_key:
-            conditions.append(t.process_key == process_key)
-        if process_instance_id:
-            conditions.append(t.instance_id == process_instance_id)
-        if overdue:
-            conditions.append(t.due_at < self.clock.now())
-        if due:
-            conditions.append(due_condition(due, self.clock.now()))
+
+        def conditions() -> list[Any]:
+            t = HumanTask
+            found = [self._scope_clause(actor, scope)]
+            if process_key:
+                found.append(t.process_key == process_key)
+            if process_instance_id:
+                found.append(t.instance_id == process_instance_id)
+            if overdue:
+                found.append(t.due_at < self.clock.now())
+            if due:
+                found.append(due_condition(due, self.clock.now()))
+            return found
+
+        # a list filtered by the clock's now is built afresh; any other is kept per actor and filters
+        key = None if overdue or due else (scope, actor, process_key, process_instance_id, sort, page, per_page)
         with unit_of_work(write=False) as session:
-            rows, total = _page_of_tasks(session, conditions, order, page, per_page)
+            rows, total = page_of_tasks(session, self._statements, key, conditions, order, page, per_page)
             names = assignee_names(session, rows)
             items = tuple(task_info(r, names) for r in rows)
             if actor.stands_in_for:
@@ -484,16 +491,3 @@ def _progress(session: sa.orm.Session, task: Any) -> tuple[int, int] | None:
 
 def _event(task: Any, now: datetime, actor: Actor, action: str, data: dict[str, Any] | None = None) -> PendingEvent:
     return PendingEvent(now, actor.username, action, task.id, task.bpmn_id, task.title, data)
-
-
-def _page_of_tasks(session: sa.orm.Session, conditions: list[Any], order: Any, page: int,
-                   per_page: int) -> tuple[list[HumanTask], int]:
-    """A page of tasks and the count of all matches in one statement (a window), not a count and a page."""
-    t = HumanTask
-    found = session.execute(
-        sa.select(t, sa.func.count().over()).where(*conditions).order_by(*order)
-        .limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    if found:
-        return [row[0] for row in found], int(found[0][1])
-    return [], 0 if page == 1 else session.scalar(sa.select(sa.func.count()).select_from(t).where(*conditions)) or 0
