@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,7 +16,8 @@ SORT_KEYS = ("due_at", "created_at", "priority", "process_key", "title")
 DUE_STATES = ("overdue", "this_week", "none")
 
 
-def task_order(sort: str | None) -> list[Any]:
+@functools.lru_cache(maxsize=32)  # a handful of keys; the expressions are immutable, so shared
+def task_order(sort: str | None) -> tuple[Any, ...]:
     """The ORDER BY of a task list: due order by default; a key of SORT_KEYS, ``-`` for descending.
 
     Raises:
@@ -23,7 +25,7 @@ def task_order(sort: str | None) -> list[Any]:
     """
     t = HumanTask
     if not sort:
-        return [t.due_at.is_(None), t.due_at, t.priority.desc(), t.created_at, t.id]
+        return (t.due_at.is_(None), t.due_at, t.priority.desc(), t.created_at, t.id)
     key = sort.removeprefix("-")
     if key not in SORT_KEYS:
         raise ValidationFailed("Unbekannte Sortierung.", {"sort": f"Erlaubt: {', '.join(SORT_KEYS)}, mit - absteigend"})
@@ -31,7 +33,7 @@ def task_order(sort: str | None) -> list[Any]:
     direction = column.desc() if sort.startswith("-") else column.asc()
     # tasks without a due date stay last in both directions
     first = [t.due_at.is_(None)] if key == "due_at" else []
-    return [*first, direction, t.id]
+    return (*first, direction, t.id)
 
 
 def due_condition(due: str, now: datetime) -> Any:
