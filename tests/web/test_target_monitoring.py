@@ -40,6 +40,23 @@ def test_the_case_page_shows_targets_and_actuals_as_table_and_chart(app: Any, ap
     assert page.count('class="chart__bar chart__bar--q1"') == 4 and "chart__bar--q2" not in page
     assert "style=" not in page.split('<figure class="chart">')[1].split("</figure>")[0]  # the CSP allows no inline style
 
+    # the other three quarters and the year-end review: the decision record and four bars per indicator
+    for moment in (datetime(2027, 7, 20, 6, 0, tzinfo=UTC), datetime(2027, 10, 20, 6, 0, tzinfo=UTC),
+                   datetime(2028, 1, 20, 6, 0, tzinfo=UTC)):
+        clock.set(moment)
+        with app.app_context():
+            app.extensions["casework"].management.fire_due()
+        do(api("gf"), cid, "report_actuals", {"actuals": [dict(r, actual_value=r["target_value"]) for r in rows]})
+        do(api("traeger.kommune"), cid, "acknowledge_report", {})
+    final = do(api("traeger.ba"), cid, "year_end_review", {"assessment": "met", "review_summary": "Alle Ziele erreicht."})
+    assert (final["status"], final["outcome"]) == ("completed", "reviewed")  # also without a negotiation round
+    page = re.sub(r"\s+", " ", browser("traeger.kommune").get(f"/cases/{cid}").text)
+    assert "Zielvereinbarung 2027 (§ 48b SGB II): Agentur für Arbeit und kommunaler Träger mit der Geschäftsführung" \
+        in page
+    assert "Abgeschlossen am 01.12.2026 nach 0 Verhandlungsrunden; Bilanz zum Jahresende: Ziele erreicht." in page
+    assert '<th scope="row">Kommunaler Träger</th><td>Name traeger.kommune</td><td>01.12.2026</td>' in page
+    assert page.count("chart__bar chart__bar--q") == 16 and "K1: 100 % des Zielwerts" in page
+
 
 def test_the_chart_scales_to_the_largest_share_and_skips_missing_values() -> None:
     data = {"targets": [{"goal": "A", "indicator": "K1", "target_value": 10}, {"goal": "B", "indicator": "K2",
