@@ -81,23 +81,29 @@ def adapt(root: etree._Element, file: str) -> list[Problem]:
 
 
 def _data_stores(root: etree._Element, report: _Report) -> None:
-    """Data stores have no execution semantics in Camunda 7 (documentation only); SpiffWorkflow
-    would refuse each one without a registered implementation. They and their associations go."""
+    """BPMN's data flow has no execution semantics in Camunda 7 (documentation only: it maps variables
+    with camunda:inputOutput instead). SpiffWorkflow would run it (a data store needs a registered
+    implementation; a task's ioSpecification demands its outputs), so data stores, the tasks'
+    ioSpecification and the data associations go."""
     refs = root.xpath(".//bpmn:dataStoreReference", namespaces=NSMAP)
-    stores = root.xpath("./bpmn:dataStore", namespaces=NSMAP)
-    ids = {e.get("id") for e in (*refs, *stores)}
-    if not ids:
-        return
-    for association in root.xpath(".//bpmn:dataInputAssociation | .//bpmn:dataOutputAssociation", namespaces=NSMAP):
-        ends = association.xpath("./bpmn:sourceRef | ./bpmn:targetRef", namespaces=NSMAP)
-        if any((end.text or "").strip() in ids for end in ends):
-            association.getparent().remove(association)
     for ref in refs:
         report.add(ref, f"Datenspeicher '{ref.get('name') or ref.get('id')}': wie in Camunda 7 nur Dokumentation, "
                         "er wird nicht ausgeführt", "info")
         ref.getparent().remove(ref)
-    for store in stores:
+    for store in root.xpath("./bpmn:dataStore", namespaces=NSMAP):
         root.remove(store)
+    owners = []
+    for node in root.xpath(".//bpmn:process//bpmn:ioSpecification | .//bpmn:dataInputAssociation"
+                           " | .//bpmn:dataOutputAssociation", namespaces=NSMAP):
+        owner = node.getparent()
+        if local_name(owner) == "process":
+            continue  # the process's own inputs and outputs: SpiffWorkflow ignores them at the start
+        owner.remove(node)
+        if owner not in owners:
+            owners.append(owner)
+    for owner in owners:
+        report.add(owner, "Datenein- und -ausgaben (ioSpecification, Datenassoziationen): wie in Camunda 7 nur "
+                          "Dokumentation, sie werden nicht ausgeführt (Variablen gehören dem ganzen Fall)", "info")
 
 
 def _camunda_extension(element: etree._Element, report: _Report) -> None:

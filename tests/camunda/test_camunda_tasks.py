@@ -88,6 +88,7 @@ def test_a_send_task_for_a_worker_and_a_data_store_run_as_in_camunda(casework, a
     notes = {w["element_id"]: w["message"] for w in info["warnings"]}
     assert "läuft wie in Camunda 7 als externe Aufgabe mit dem Thema 'letters'" in notes["sendIt"]
     assert "Kundenregister" in notes["registerRef"] and "nur Dokumentation" in notes["registerRef"]
+    assert "ioSpecification" in notes["prepare"] and "nur Dokumentation" in notes["prepare"]
     # the non-executable process beside it: not deployed, as in Camunda 7, and said so in German
     assert [d["key"] for d in deployed.json["deployed"]] == ["sendLetter"]
     assert "'letterSketch' ist nicht ausführbar" in notes["letterSketch"] and "Camunda 7" in notes["letterSketch"]
