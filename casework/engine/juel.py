@@ -59,7 +59,7 @@ def _tokens(source: str) -> list[_Tok]:
             break
         match = _TOKEN.match(source, pos)
         if match is None or match.end() == pos:
-            raise JuelError(f"unexpected character '{source[pos:].strip()[0]}'")
+            raise JuelError(f"unerwartetes Zeichen '{source[pos:].strip()[0]}'")
         kind = match.lastgroup or "op"
         text = match.group(kind)
         if kind == "name" and text in _WORD_OPS:
@@ -97,13 +97,13 @@ class _Parser:
     def expect(self, text: str) -> None:
         if not self.peek(text):
             found = self.toks[self.pos].text or "the end"
-            raise JuelError(f"expected '{text}' but found '{found}'")
+            raise JuelError(f"'{text}' erwartet, aber '{found}' gefunden")
         self.pos += 1
 
     def parse(self) -> str:
         result = self.ternary()
         if self.toks[self.pos].kind != "end":
-            raise JuelError(f"unexpected '{self.toks[self.pos].text}'")
+            raise JuelError(f"unerwartet: '{self.toks[self.pos].text}'")
         return result
 
     def ternary(self) -> str:
@@ -129,7 +129,7 @@ class _Parser:
             right = self.binary(level + 1)
             left = f"({left} {op} {right})"
         if self.peek("instanceof"):
-            raise JuelError("'instanceof' asks about Java classes")
+            raise JuelError("'instanceof' fragt nach Java-Klassen, die es hier nicht gibt")
         return left
 
     def unary(self) -> str:
@@ -144,7 +144,7 @@ class _Parser:
             # JUEL: null, an empty string, an empty list or an empty map; 0 and false are not empty
             return f"({self.unary()} in (None, '', [], {{}}))"
         if self.peek("instanceof"):
-            raise JuelError("'instanceof' asks about Java classes")
+            raise JuelError("'instanceof' fragt nach Java-Klassen, die es hier nicht gibt")
         return self.postfix()
 
     def postfix(self) -> str:
@@ -155,7 +155,7 @@ class _Parser:
                 self.take()
                 tok = self.take()
                 if tok.kind != "name":
-                    raise JuelError("a property name must follow '.'")
+                    raise JuelError("nach '.' muss ein Eigenschaftsname folgen")
                 if self.peek("("):
                     result = self.collection_method(result, f"{base}.{tok.text}", tok.text)
                     is_name = False
@@ -181,7 +181,7 @@ class _Parser:
         methods belong to Java beans."""
         self.take()
         if method not in _COLLECTION_METHODS or self.arguments():
-            raise JuelError(f"'{shown}(...)' calls a method of a Java bean")
+            raise JuelError(f"'{shown}(...)' ruft eine Methode einer Java-Bean auf, die es hier nicht gibt")
         return _COLLECTION_METHODS[method].format(target)
 
     def arguments(self) -> list[str]:
@@ -206,15 +206,16 @@ class _Parser:
             if tok.text in _LITERALS:
                 return _LITERALS[tok.text], False
             if keyword.iskeyword(tok.text) or "$" in tok.text:
-                raise JuelError(f"the variable name '{tok.text}' cannot be used (a Python keyword or '$')")
+                raise JuelError(f"der Variablenname '{tok.text}' ist nicht verwendbar "
+                                "(ein Python-Schlüsselwort oder '$')")
             if tok.text in CAMUNDA_BEANS:
-                raise JuelError(f"'{tok.text}' is a Java object of Camunda's engine")
+                raise JuelError(f"'{tok.text}' ist ein Java-Objekt der Camunda-Engine, das es hier nicht gibt")
             return tok.text, True
         if tok.kind == "op" and tok.text == "(":
             inner = self.ternary()
             self.expect(")")
             return inner, False
-        raise JuelError(f"unexpected '{tok.text or 'end of expression'}'")
+        raise JuelError(f"unerwartet: '{tok.text or 'Ende des Ausdrucks'}'")
 
 
 def _strip_parens(source: str) -> str:
@@ -253,7 +254,7 @@ def translate_body(body: str) -> str:
     """
     text = body.strip()
     if not text:
-        raise JuelError("the expression is empty")
+        raise JuelError("der Ausdruck ist leer")
     try:
         return _strip_parens(_Parser(text).parse())
     except JuelError as juel:
@@ -263,7 +264,8 @@ def translate_body(body: str) -> str:
             raise JuelError(str(juel)) from None
         bean = _bean_call(text)
         if bean is not None:
-            raise JuelError(f"'{bean}' calls a method of a Java bean, which Fallwerk cannot run") from None
+            raise JuelError(f"'{bean}' ruft eine Methode einer Java-Bean auf, "
+                            "die Fallwerk nicht ausführen kann") from None
         return text  # Python, the dialect of Fallwerk's own models (comprehensions, 'in', methods of text)
 
 
@@ -293,7 +295,7 @@ def _split(value: str) -> list[tuple[bool, str]]:
                     end = i
                     break
         if end < 0:
-            raise JuelError("'${' without its closing '}'")
+            raise JuelError("'${' ohne schließende '}'")
         parts.append((True, value[start + 2:end]))
         pos = end + 1
     return parts

@@ -247,7 +247,8 @@ def _check_generated_id(element: etree._Element, file: str) -> list[Problem]:
 def _check_script_task(task: etree._Element, file: str) -> list[Problem]:
     fmt = (task.get("scriptFormat") or "").strip().lower()
     if fmt not in _PYTHON_FORMATS:
-        return [_problem(task, file, f"scriptFormat '{fmt}' is not supported; scripts are Python")]
+        return [_problem(task, file, f"scriptFormat '{fmt}' wird nicht unterstützt; "
+                                     "Skripte sind Python (sie laufen in der Sandbox)")]
     scripts = task.xpath("./bpmn:script", namespaces=NSMAP)
     if not scripts or not (scripts[0].text or "").strip():
         return [_problem(task, file, "the script task has no script")]

@@ -394,7 +394,8 @@ def _build_checked(
                 Problem(
                     doc.file,
                     call.get("id"),
-                    f"called process '{called}' is neither in the upload nor deployed",
+                    f"der aufgerufene Prozess '{called}' ist weder in dieser Bereitstellung noch bereitgestellt "
+                    "(Dateien, die einander aufrufen, zusammen hochladen)",
                 )
             )
             missing = True

@@ -43,9 +43,9 @@ def test_juel_is_translated_into_python(juel: str, python: str) -> None:
 @pytest.mark.parametrize(
     ("juel", "reason"),
     [
-        ("${orderService.isValid(order)}", "Java bean"),
+        ("${orderService.isValid(order)}", "Java-Bean"),
         ("${execution.getVariable('x')}", "Java"),
-        ("${a &&}", "unexpected"),
+        ("${a &&}", "unerwartet"),
         ("${x instanceof y}", "Java"),
     ],
 )

@@ -104,7 +104,7 @@ def test_scripts_the_sandbox_refuses_are_warned_about_at_deploy(
 def test_non_python_scripts_are_refused(make_process: Make) -> None:
     task = '<bpmn:scriptTask id="compute" scriptFormat="groovy"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>'
     assert _errors({"probe.bpmn": make_process(task)}) == [
-        ("compute", "scriptFormat 'groovy' is not supported; scripts are Python")
+        ("compute", "scriptFormat 'groovy' wird nicht unterstützt; Skripte sind Python (sie laufen in der Sandbox)")
     ]
 
 
@@ -185,7 +185,8 @@ def test_file_without_executable_process_is_a_warning(
 def test_called_process_must_exist(data_file: Callable[[str], bytes]) -> None:
     problems = _problems({"nested_tasks.bpmn": data_file("nested_tasks.bpmn")})
     assert [(p.element_id, p.message) for p in problems] == [
-        ("call_child", "called process 'child_process' is neither in the upload nor deployed")
+        ("call_child", "der aufgerufene Prozess 'child_process' ist weder in dieser Bereitstellung noch bereitgestellt "
+                      "(Dateien, die einander aufrufen, zusammen hochladen)")
     ]
 
 
