@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from casework.cases.direct import Direct
 from casework.records import HistoryEntry
 from casework.unit_of_work import unit_of_work
 from models import HistoryEvent, ProcessInstance
@@ -87,12 +88,12 @@ def chain(head: str | None, instance_id: str, events: list[PendingEvent]) -> tup
     return rows, head
 
 
-_INSERT_EVENTS = sa.insert(HistoryEvent.__table__)
+_INSERT_EVENTS = Direct(sa.insert(HistoryEvent.__table__))
 
 
 def write_events(session: sa.orm.Session, rows: list[dict[str, Any]]) -> None:
     if rows:
-        session.connection().execute(_INSERT_EVENTS, rows)
+        _INSERT_EVENTS.execute(session.connection(), rows)
 
 
 class HistoryService:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from casework.cases.access import AccessService
 from casework.cases.business_keys import DuplicateBusinessKey, clean_business_key, duplicate_message, ensure_unique
+from casework.cases.direct import Direct
 from casework.cases.history import HistoryService, PendingEvent
 from casework.cases.messages import correlate_message
 from casework.cases.repository import RepositoryService
@@ -42,7 +43,7 @@ from casework.unit_of_work import unit_of_work
 from models import CaseParty, Organisation, ProcessDefinition, ProcessInstance
 
 SERIALIZER_VERSION = "spiff-3.2/camunda"
-_INSERT_PARTIES = sa.insert(CaseParty.__table__)
+_INSERT_PARTIES = Direct(sa.insert(CaseParty.__table__))
 
 @dataclass(frozen=True)
 class DiagramState:
@@ -113,8 +114,8 @@ class RuntimeService:
             snapshot, plan = written
             parties = prepared.extra["parties"]
             if parties:
-                session.connection().execute(
-                    _INSERT_PARTIES, [{"instance_id": prepared.loaded.id, "organisation_id": o} for o in parties]
+                _INSERT_PARTIES.execute(
+                    session.connection(), [{"instance_id": prepared.loaded.id, "organisation_id": o} for o in parties]
                 )
             return self.info(prepared.loaded, snapshot, tuple(plan.new_tasks))
 
@@ -201,8 +202,8 @@ class RuntimeService:
                                       **prepared.persist_options)
         parties = prepared.extra["parties"]
         if parties:
-            session.connection().execute(
-                _INSERT_PARTIES, [{"instance_id": prepared.loaded.id, "organisation_id": o} for o in parties])
+            _INSERT_PARTIES.execute(
+                session.connection(), [{"instance_id": prepared.loaded.id, "organisation_id": o} for o in parties])
         return self.info(prepared.loaded, snapshot, tuple(plan.new_tasks))
 
     def message_start_keys(self, session: sa.orm.Session, name: str) -> list[str]:

@@ -22,6 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from casework.cases.direct import Direct
 from casework.cases.steps import StepWritten
 from casework.engine import ProcessModel
 from casework.presentation import ShownFact, present
@@ -36,12 +37,12 @@ _SPELLED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 # a search tells how many cases it found up to this many, then "more than 1,000"
 TOTAL_CAP = 1000
 # the instance row's organisation, visibility and start are copied beside the text (they never change)
-_UPSERT = sa.text(
+_UPSERT = Direct(sa.text(
     "INSERT INTO case_search (instance_id, body, organisation_id, visibility, started_at) "
     "SELECT id, :body, organisation_id, visibility, started_at FROM process_instances WHERE id = :instance_id "
     "ON CONFLICT (instance_id) DO UPDATE SET body = excluded.body, organisation_id = excluded.organisation_id, "
     "visibility = excluded.visibility, started_at = excluded.started_at"
-)
+))
 
 
 def _plain(text: str) -> str:
@@ -114,7 +115,7 @@ class CaseIndex:
         text = case_text(loaded.model, loaded.business_key, written.snapshot.variables)
         if loaded.lock_version != 0 and self._written.get(loaded.id) == text:
             return
-        written.session.connection().execute(_UPSERT, {"instance_id": loaded.id, "body": text})
+        _UPSERT.execute(written.session.connection(), {"instance_id": loaded.id, "body": text})
         after_commit(written.session, lambda: self._remember(loaded.id, text))
 
     def _remember(self, instance_id: str, text: str) -> None:
@@ -208,7 +209,7 @@ class SearchService:
                 for row in rows:
                     model = self.repository.cache.get(session, row.definition_id, row.content_hash, row.process_key)
                     text = case_text(model, row.business_key, row.variables or {})
-                    session.connection().execute(_UPSERT, {"instance_id": row.id, "body": text})
+                    _UPSERT.execute(session.connection(), {"instance_id": row.id, "body": text})
             if not rows:
                 return done
             done, after = done + len(rows), rows[-1].id

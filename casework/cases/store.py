@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from casework.cases.access import AccessService
+from casework.cases.direct import Direct
 from casework.cases.history import PendingEvent, chain, write_events
 from casework.cases.parties import added_parties
 from casework.cases.repository import RepositoryService
@@ -55,17 +56,17 @@ LOAD_INSTANCE = (
     .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
     .where(ProcessInstance.id == sa.bindparam("id"))
 )
-_INSERT_INSTANCE = sa.insert(_INSTANCES)
-_INSERT_PARTIES = sa.insert(CaseParty.__table__)
-_SAVE_INSTANCE = (
+_INSERT_INSTANCE = Direct(sa.insert(_INSTANCES))
+_INSERT_PARTIES = Direct(sa.insert(CaseParty.__table__))
+_SAVE_INSTANCE = Direct(
     sa.update(_INSTANCES)
     .where(_INSTANCES.c.id == sa.bindparam("b_id"), _INSTANCES.c.lock_version == sa.bindparam("b_version"))
     .values({c: sa.bindparam(c) for c in (
         "state", "lock_version", "status", "variables", "outcome", "error_element", "error_message",
         "updated_at", "ended_at", "history_head")})
 )
-_SAVE_PARTIES = sa.update(_INSTANCES).where(_INSTANCES.c.id == sa.bindparam("b_id")).values(
-    parties=sa.bindparam("b_parties"))
+_SAVE_PARTIES = Direct(sa.update(_INSTANCES).where(_INSTANCES.c.id == sa.bindparam("b_id")).values(
+    parties=sa.bindparam("b_parties")))
 
 
 class LiveWorkflows:
@@ -271,14 +272,14 @@ def _write_instance(
         Conflict: someone else wrote the instance since it was loaded.
     """
     if new_row is not None:
-        conn.execute(_INSERT_INSTANCE, {**new_row, **values})
+        _INSERT_INSTANCE.execute(conn, {**new_row, **values})
     # compare-and-set before any other write: a concurrent writer of the same case blocks
     # here (PostgreSQL) or finds the version moved, before either touches task rows
     else:
         guard = {"b_id": loaded.id, "b_version": loaded.lock_version}
-        if conn.execute(_SAVE_INSTANCE, {**guard, **values}).rowcount != 1:
+        if _SAVE_INSTANCE.execute(conn, {**guard, **values}) != 1:
             raise CaseChanged("Der Fall wurde inzwischen von jemand anderem geändert.")
         if joined:
-            conn.execute(_SAVE_PARTIES, {"b_id": loaded.id, "b_parties": loaded.parties})
+            _SAVE_PARTIES.execute(conn, {"b_id": loaded.id, "b_parties": loaded.parties})
     if joined:
-        conn.execute(_INSERT_PARTIES, [{"instance_id": loaded.id, "organisation_id": o} for o in joined])
+        _INSERT_PARTIES.execute(conn, [{"instance_id": loaded.id, "organisation_id": o} for o in joined])

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from casework.cases.access import AccessService
+from casework.cases.direct import Direct
 from casework.cases.history import PendingEvent
 from casework.cases.steps import LoadedInstance, TaskPlan
 from casework.context import running_case
@@ -26,19 +27,19 @@ TASKS = HumanTask.__table__
 CANDIDATES = TaskCandidate.__table__
 
 # Built once: constructing a statement costs more than executing it on SQLite (bench/engine.py).
-_DELETE_CANDIDATES = sa.delete(CANDIDATES).where(CANDIDATES.c.task_id == sa.bindparam("b_id"))
-_COMPLETE_TASK = (
+_DELETE_CANDIDATES = Direct(sa.delete(CANDIDATES).where(CANDIDATES.c.task_id == sa.bindparam("b_id")))
+_COMPLETE_TASK = Direct(
     sa.update(TASKS)
     .where(TASKS.c.id == sa.bindparam("b_id"))
     .values(state="completed", completed_at=sa.bindparam("b_at"), completed_by_id=sa.bindparam("b_by"))
 )
-_CANCEL_TASK = (
+_CANCEL_TASK = Direct(
     sa.update(TASKS)
     .where(TASKS.c.id == sa.bindparam("b_id"))
     .values(state="cancelled", completed_at=sa.bindparam("b_at"))
 )
-_INSERT_TASKS = sa.insert(TASKS)
-_INSERT_CANDIDATES = sa.insert(CANDIDATES)
+_INSERT_TASKS = Direct(sa.insert(TASKS))
+_INSERT_CANDIDATES = Direct(sa.insert(CANDIDATES))
 
 
 def plan_tasks(
@@ -73,15 +74,15 @@ def write_tasks(session: sa.orm.Session, plan: TaskPlan, now: datetime) -> None:
     conn = session.connection()
     closed = [*plan.completed, *plan.cancelled]
     if closed:
-        conn.execute(_DELETE_CANDIDATES, [{"b_id": t} for t in closed])
+        _DELETE_CANDIDATES.execute(conn, [{"b_id": t} for t in closed])
     if plan.completed:
-        conn.execute(_COMPLETE_TASK, [{"b_id": t, "b_at": now, "b_by": u} for t, u in plan.completed.items()])
+        _COMPLETE_TASK.execute(conn, [{"b_id": t, "b_at": now, "b_by": u} for t, u in plan.completed.items()])
     if plan.cancelled:
-        conn.execute(_CANCEL_TASK, [{"b_id": t, "b_at": now} for t in plan.cancelled])
+        _CANCEL_TASK.execute(conn, [{"b_id": t, "b_at": now} for t in plan.cancelled])
     if plan.new_rows:
-        conn.execute(_INSERT_TASKS, plan.new_rows)
+        _INSERT_TASKS.execute(conn, plan.new_rows)
     if plan.candidate_rows:
-        conn.execute(_INSERT_CANDIDATES, plan.candidate_rows)
+        _INSERT_CANDIDATES.execute(conn, plan.candidate_rows)
 
 
 Resolved = tuple[ReadyTask, Assignment, str | None]  # the task, its assignment, the expression's error

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from casework.cases.direct import Direct
 from casework.cases.history import PendingEvent, chain, write_events
 from casework.clock import LEGAL_TZ, Clock
 from casework.dates import working_days_later
@@ -67,7 +68,7 @@ _DROP_REMINDERS = sa.delete(_TIMERS).where(
     _TIMERS.c.task_id.in_(sa.bindparam("b_tasks", expanding=True)),
     _TIMERS.c.fired_at.is_(None),
 )
-_INSERT_TIMERS = sa.insert(_TIMERS)
+_INSERT_TIMERS = Direct(sa.insert(_TIMERS))
 _INSTANCES = ProcessInstance.__table__
 
 
@@ -239,7 +240,7 @@ class ReminderService:
                              "element_id": task["bpmn_id"], "due_at": planned.at, "payload": payload,
                              "attempts": 0})
         if rows:
-            conn.execute(_INSERT_TIMERS, rows)
+            _INSERT_TIMERS.execute(conn, rows)
 
     @staticmethod
     def _may_have_reminders(step: StepWritten, task_id: str) -> bool:

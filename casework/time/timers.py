@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from casework.cases.direct import Direct
 from casework.cases.history import PendingEvent, chain, write_events
 from casework.cases.runtime import RuntimeService
 from casework.cases.steps import StepWritten
@@ -47,7 +48,7 @@ _ONE_TIMER = (
 _MARK_FIRED = sa.update(_TIMERS).where(*_ONE_TIMER).values(fired_at=sa.bindparam("b_at"))
 _DELETE_TIMER = sa.delete(_TIMERS).where(*_ONE_TIMER)
 _DELETE_TIMER_ROW = sa.delete(_TIMERS).where(_TIMERS.c.id == sa.bindparam("b_id"))
-_INSERT_TIMER = sa.insert(_TIMERS)
+_INSERT_TIMER = Direct(sa.insert(_TIMERS))
 _DELETE_SUBSCRIPTION = sa.delete(_SUBSCRIPTIONS).where(_SUBSCRIPTIONS.c.id == sa.bindparam("b_id"))
 _INSERT_SUBSCRIPTION = sa.insert(_SUBSCRIPTIONS)
 _INSTANCES = ProcessInstance.__table__
@@ -149,7 +150,7 @@ class TimerSync:
             for key, t in timers.items() if key not in rows
         ]
         if new:
-            conn.execute(_INSERT_TIMER, new)
+            _INSERT_TIMER.execute(conn, new)
 
     def _record_unreported(self, written: StepWritten, fired: list[TimerKey]) -> None:
         """History for timers that fired in someone else's step.
