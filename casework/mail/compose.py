@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from casework.cases.direct import Direct
 from casework.clock import LEGAL_TZ
 from casework.context import current_case
 from models import Group, Membership, OutboxMail, ProcessDefinition, ProcessInstance, User
@@ -156,14 +157,13 @@ def queue_mail(
             "task_id": task_id,
             "dedupe_key": f"{dedupe_key}:{recipient.user_id or recipient.address}"[:200] if dedupe_key else None,
         }
-        # RETURNING, not rowcount: drivers disagree on the rowcount of an insert that returns the key
-        stmt = _insert_ignoring_duplicates(conn.dialect.name)
-        inserted += len(conn.execute(stmt, row).all())
+        # the driver's rowcount: 1, or 0 for a duplicate (casework.cases.direct adds no RETURNING)
+        inserted += _insert_ignoring_duplicates(conn.dialect.name).execute(conn, row)
     return inserted
 
 
-def _insert_ignoring_duplicates(dialect: str) -> Any:
-    """The insert of one mail row, returning its id; built once per dialect."""
+def _insert_ignoring_duplicates(dialect: str) -> Direct:
+    """The insert of one mail row; built once per dialect."""
     if dialect not in _INSERTS:
         # a duplicate dedupe key means "already queued": skip it without aborting the transaction
         if dialect == "postgresql":
@@ -172,11 +172,11 @@ def _insert_ignoring_duplicates(dialect: str) -> Any:
             stmt = sqlite_insert(MAILS).on_conflict_do_nothing(index_elements=["dedupe_key"])
         else:
             stmt = sa.insert(MAILS)
-        _INSERTS[dialect] = stmt.returning(MAILS.c.id)
+        _INSERTS[dialect] = Direct(stmt)
     return _INSERTS[dialect]
 
 
-_INSERTS: dict[str, Any] = {}
+_INSERTS: dict[str, Direct] = {}
 
 
 def case_facts(session: sa.orm.Session, instance_id: str) -> tuple[str, str | None]:

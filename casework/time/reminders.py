@@ -62,12 +62,13 @@ _GROUP = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 _TIMERS = Timer.__table__
 _TASKS = HumanTask.__table__
 # scoped to the case so it runs on ix_timers_instance_kind, never over every waiting timer
-_DROP_REMINDERS = sa.delete(_TIMERS).where(
+# one closed task per parameter set (a step closes one task, rarely more): no IN list to expand
+_DROP_REMINDERS = Direct(sa.delete(_TIMERS).where(
     _TIMERS.c.instance_id == sa.bindparam("b_instance"),
-    _TIMERS.c.kind.in_(REMINDER_KINDS),
-    _TIMERS.c.task_id.in_(sa.bindparam("b_tasks", expanding=True)),
+    sa.or_(*(_TIMERS.c.kind == kind for kind in REMINDER_KINDS)),
+    _TIMERS.c.task_id == sa.bindparam("b_task"),
     _TIMERS.c.fired_at.is_(None),
-)
+))
 _INSERT_TIMERS = Direct(sa.insert(_TIMERS))
 _INSTANCES = ProcessInstance.__table__
 
@@ -225,7 +226,7 @@ class ReminderService:
         conn = step.session.connection()
         closed = [t for t in (*step.plan.completed, *step.plan.cancelled) if self._may_have_reminders(step, t)]
         if closed:
-            conn.execute(_DROP_REMINDERS, {"b_instance": step.loaded.id, "b_tasks": closed})
+            _DROP_REMINDERS.execute(conn, [{"b_instance": step.loaded.id, "b_task": t} for t in closed])
         rows = []
         for task in step.plan.new_rows:
             if task.get("due_at") is None:
