@@ -189,3 +189,14 @@ def test_start_refusals(api: Any, overrides: dict[str, Any], field: str, message
         "process_key": "target_agreement", "variables": {**variables("bmas_ba"), **overrides}})
     assert response.status_code == 422, response.json
     assert message in response.json["details"]["fields"][field]
+
+
+def test_a_land_without_a_ministry_in_the_directory_stops_clearly(api: Any) -> None:
+    # Bavaria has neither a KA office nor a ministry in the demo world: the case stops, naming what is missing
+    started = start(api("bmas.referat"), "target_agreement", variables("bmas_land", partner_land="BY"),
+                    business_key="ZV-2027-BY")
+    assert started["status"] == "error"
+    shown = case(api("bmas.referat"), started["id"])
+    assert shown["error"]["element_id"] == "prepare_agreement"
+    assert shown["error"]["message"].startswith(
+        "ValueError: Für diese Zielvereinbarung fehlt eine Seite: niemand hat die Rolle ka_office im Land BY.")
