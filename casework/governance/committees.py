@@ -32,7 +32,6 @@ ALLOWED_SIDES: dict[str, tuple[str, ...]] = {
 }
 ELECTED_TERM_MONTHS = 60  # § 44c Abs. 2: the chair is elected for up to five years
 ROTATION_MONTHS = 24  # no agreement: the sides take turns for two years each, BA first
-ROTATION_ORDER = ("ba", "kommune")
 OTHER_SIDE = {"ba": "kommune", "kommune": "ba", "bmas": "land", "land": "bmas"}  # the KA: BMAS first (§ 18b)
 
 
@@ -64,6 +63,7 @@ class BodyInfo:
     rotation_start: date | None
     members: tuple[MemberInfo, ...]  # seats held today
     former: tuple[MemberInfo, ...]  # seats that ended, or start later
+    first_chair_by_ba: bool = False  # the Agentur named the TV's first chair by rotation (tv_chair)
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,8 @@ def rotation_order(body: Body) -> tuple[str, str]:
     return first, OTHER_SIDE[first]
 
 
-def rotation_period(rotation_start: date, on: date, order: tuple[str, str] = ROTATION_ORDER) -> tuple[str, date, date]:
-    """The side chairing on ``on`` and its turn, counted from ``rotation_start``.
+def rotation_period(begin: date, on: date, order: tuple[str, str] = ("ba", "kommune")) -> tuple[str, date, date]:
+    """The side chairing on ``on`` and its turn, counted from the rotation's ``begin`` (``order[0]`` first).
 
     Each turn lasts two years from its own first day ("jeweils für zwei Jahre"), so a turn that
     began on 1 March after a 29 February start keeps its full two years.
@@ -105,9 +105,9 @@ def rotation_period(rotation_start: date, on: date, order: tuple[str, str] = ROT
     Raises:
         ValueError: ``on`` is before the rotation began.
     """
-    if on < rotation_start:
-        raise ValueError(f"the chair rotation begins on {rotation_start.isoformat()}, not before")
-    index, start = 0, rotation_start
+    if on < begin:
+        raise ValueError(f"the chair rotation begins on {begin.isoformat()}, not before")
+    index, start = 0, begin
     end = period_end(start, ROTATION_MONTHS)
     while end < on:  # a handful of turns per decade: walking them is exact and cheap
         index, start = index + 1, end + timedelta(days=1)
@@ -477,7 +477,7 @@ class CommitteeService:
             statutory_members=body.statutory_members, chair_rule=body.chair_rule, chair=chair,
             chair_side=chair_side, chair_term_start=body.chair_term_start,
             chair_term_end=body.chair_term_end, rotation_start=body.rotation_start,
-            members=tuple(current), former=tuple(former),
+            members=tuple(current), former=tuple(former), first_chair_by_ba=bool(body.first_chair_by_ba),
         )
 
 

@@ -100,3 +100,10 @@ def test_tv_chair_tie_goes_to_the_agentur_which_names_the_chair(page: Page, new_
     admin.goto("/admin/committees")
     row = admin.get_by_role("row").filter(has_text="Trägerversammlung Jobcenter Musterkreis")
     expect(row).to_contain_text("tv.ba2")
+    row.get_by_role("link", name="Trägerversammlung Jobcenter Musterkreis").click()
+    summary = admin.locator(".summary-list").first
+    expect(summary).to_contain_text("Wechsel")
+    expect(summary).to_contain_text("seit 01.01.2026")
+    expect(summary).to_contain_text("Erster Vorsitz im Wechsel von der Agentur für Arbeit bestimmt")
+    expect(summary.locator(".summary-list__row").filter(has_text="Erster Vorsitz")).to_contain_text("Ja")
+    assert_accessible(admin)
