@@ -166,6 +166,7 @@ VARIABLE_LABELS = {
     "term_start": _l("Start of the term"),
     "term_end": _l("End of the term"),
     "body_id": _l("Committee number"),
+    "chair_user": _l("User name of the chair"),
 }
 
 
@@ -177,6 +178,8 @@ def common_vocabulary() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
         "type": {"notify": str(_("Notification")), "involve": str(_("Organisations involved")),
                  "committee_chair": str(_("Committee data changed"))},
         "how": {"elected": str(_("Election")), "rotation": str(_("Rotation"))},
+        "side": {"ba": str(_("Agentur für Arbeit")), "kommune": str(_("Kommunaler Träger")), "land": str(_("Land")),
+                 "bmas": str(_("BMAS"))},
     }
     return labels, options
 

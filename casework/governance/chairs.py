@@ -64,6 +64,10 @@ def turn_of(found: Body, start: date) -> dict[str, Any]:
     return {"side": side, "start": start.isoformat(), "end": end.isoformat(), "continuing": False}
 
 
+def _display_name(seats: list[tuple[BodyMember, User]], username: str) -> str:
+    return next((f"{u.display_name} ({username})" for _, u in seats if u.username == username), username)
+
+
 def _record(session: sa.orm.Session, found: Body, on: date) -> dict[str, Any]:
     chair, side = chair_on(session, found, on)
     return {
@@ -98,11 +102,10 @@ def build_chair_helpers(clock: Clock) -> dict[str, Callable[..., Any]]:
         start = parse_date(start_date)
         session, found = _chair_body(body)
         turn = turn_of(found, start)
-        seats = current_seats(session, found.id, max(start, clock.today()))
-        turn["members"] = sorted(u.username for m, u in seats if m.side == turn["side"])
-        turn["member_names"] = ", ".join(
-            f"{u.display_name} ({u.username})" for m, u in sorted(seats, key=lambda r: r[1].username)
-            if m.side == turn["side"])
+        side = sorted((u for m, u in current_seats(session, found.id, max(start, clock.today()))
+                       if m.side == turn["side"]), key=lambda u: u.username)
+        turn["members"] = [u.username for u in side]
+        turn["member_names"] = ", ".join(f"{u.display_name} ({u.username})" for u in side)
         return turn
 
     def record_chair(body: Any, username: Any, start_date: Any, term_end: Any, side: Any = None) -> str:
@@ -120,7 +123,8 @@ def build_chair_helpers(clock: Clock) -> dict[str, Callable[..., Any]]:
         case = current_case()
         if case is not None:
             case.effects.append({
-                "type": CHAIR_EFFECT, "body_id": found.id, "committee": found.name, "chair": username,
+                "type": CHAIR_EFFECT, "body_id": found.id, "committee": found.name,
+                "chair": _display_name(seats, username), "chair_user": username,
                 "how": "elected" if side is None else "rotation", "side": side or sides[username],
                 "term_start": start.isoformat(), "term_end": end.isoformat(),
             })
@@ -150,7 +154,7 @@ class ChairRecorder:
         if found is None:
             raise ValidationFailed("Das Gremium gibt es nicht mehr.", {"committee": "Unbekannt"})
         start, end = date.fromisoformat(effect["term_start"]), date.fromisoformat(effect["term_end"])
-        user_id = session.scalar(sa.select(User.id).where(User.username == effect["chair"]))
+        user_id = session.scalar(sa.select(User.id).where(User.username == effect["chair_user"]))
         if effect["how"] == "elected":
             found.chair_rule, found.chair_user_id = "elected", user_id
             found.chair_term_start, found.chair_term_end = start, end

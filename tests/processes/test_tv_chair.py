@@ -111,7 +111,7 @@ def test_elected_by_the_tv_writes_the_chair_into_the_committee(api: Any, app: An
         "tv.kom2", "kommune", "elected", date(2030, 12, 31))
     (changed,) = [e for e in history(api("admin"), started["id"]) if e["action"] == "committee_changed"]
     assert (changed["data"]["chair"], changed["data"]["how"], changed["data"]["term_end"]) == (
-        "tv.kom2", "elected", "2030-12-31")
+        "TV-Mitglied Kommune 2 (tv.kom2)", "elected", "2030-12-31")
 
 
 @pytest.mark.parametrize(("years", "term_end"), [(1, "2026-12-31"), (3, "2028-12-31")])
