@@ -162,6 +162,8 @@ def test_the_total_of_a_frequent_word_stops_at_the_cap_and_says_there_are_more(
     assert (answer["total"], answer["total_capped"]) == (2, True)
     # the page itself is not cut: every hit of the page is there, newest first
     assert [case["business_key"] for case in answer["items"]] == ["JC-2026-1103", "JC-2026-1102", "JC-2026-1101"]
+    assert found(employee, "haufig", per_page=2, page=2) == ["JC-2026-1101"]
+    assert found(employee, "hanna haufig", per_page=2) == ["JC-2026-1103", "JC-2026-1102"]
     assert found(employee, "haufig", status="completed") == []
     plain = employee.get("/api/v1/process-instances").json
     assert plain["total"] == 3 and plain["total_capped"] is False  # a list without a search counts all
