@@ -148,6 +148,8 @@ def test_a_page_of_hits_is_the_newest_first_and_the_pages_together_are_every_hit
     assert first == ["JC-2026-1003", "JC-2026-1002"] and second == ["JC-2026-1001"]
     answer = employee.get("/api/v1/process-instances", query_string={"q": "blattermann", "per_page": 2}).json
     assert answer["total"] == 3 and answer["total_capped"] is False
+    past = employee.get("/api/v1/process-instances", query_string={"q": "blattermann", "per_page": 2, "page": 3}).json
+    assert past["items"] == [] and past["total"] == 3
 
 
 def test_the_total_of_a_frequent_word_stops_at_the_cap_and_says_there_are_more(
