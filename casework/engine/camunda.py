@@ -159,8 +159,9 @@ def _check_language(node: etree._Element, owner: etree._Element, report: _Report
     language = (node.get("language") or "").strip().lower()
     if language in ("", "juel", "python", "python3", "${}", "http://www.w3.org/1999/xpath"):
         return True
-    report.add(owner, f"{what} in der Sprache '{language}' kann nicht ausgeführt werden; einen JUEL-Ausdruck "
-                      "${...} oder einen Python-Ausdruck schreiben")
+    feel = " (FEEL, die Sprache von Camunda 8/DMN)" if "feel" in language else ""
+    report.add(owner, f"{what}: die Sprache '{language}'{feel} kann nicht ausgeführt werden; einen JUEL-Ausdruck "
+                      "${...} oder einen Python-Ausdruck schreiben, wie Camunda 7")
     return False
 
 
@@ -184,6 +185,9 @@ def _sequence_flow(flow: etree._Element, report: _Report) -> None:
         elif text.startswith("="):
             report.add(flow, f"Bedingung: '{text}' ist ein FEEL-Ausdruck (Camunda 8/Zeebe); Camunda 7 und "
                              "Fallwerk lesen JUEL ${...} oder Python")
+        elif "getDataObject" in text:
+            report.add(flow, f"Bedingung: '{text}' ist XPath (die Vorgabesprache von BPMN), die weder Camunda 7 noch "
+                             "Fallwerk ausführt; ${...} (JUEL) oder einen Python-Ausdruck schreiben")
         elif not _compiles(text):
             report.add(flow, f"Bedingung: '{text}' ist Text, kein Ausdruck (auch Camunda scheitert daran, "
                              "sobald das Gateway erreicht wird); ${...} (JUEL) oder einen Python-Ausdruck schreiben")

@@ -161,7 +161,7 @@ def _problem(element: etree._Element, file: str, message: str, severity: str = "
 
 def _check_expression(element: etree._Element, file: str, what: str, source: str | None) -> list[Problem]:
     if source is None or not source.strip():
-        return [_problem(element, file, f"{what} is empty")]
+        return [_problem(element, file, f"{what}: der Ausdruck ist leer (auch Camunda 7 verlangt einen)")]
     return _sandbox_problems(element, file, what, source, "eval")
 
 
@@ -351,7 +351,8 @@ def _check_call_activity(task: etree._Element, file: str) -> list[Problem]:
 def _check_business_rule(task: etree._Element, file: str) -> list[Problem]:
     if task.get(f"{{{CAMUNDA_NS}}}decisionRef"):
         return []
-    return [_problem(task, file, "a business rule task needs camunda:decisionRef (the DMN decision id)")]
+    return [_problem(task, file, "Eine Geschäftsregelaufgabe braucht camunda:decisionRef (die id der DMN-Entscheidung) "
+                                 'oder camunda:type="external" mit camunda:topic, wie in Camunda 7')]
 
 
 _HUMAN_TASKS = ("userTask", "manualTask")
