@@ -7,7 +7,7 @@ import re
 
 from lxml import etree
 
-from casework.engine.lint import PROCESS_ID, designer_hints
+from casework.engine.lint import PROCESS_ID, PROCESS_ID_RULE, designer_hints
 from casework.engine.xmlsafe import MAX_FILE_BYTES, UnsafeXml, parse_xml
 from casework.errors import Problem, ValidationFailed
 
@@ -21,8 +21,7 @@ def kind(file_name: str) -> str:
 
 
 def key_message(key: str) -> str:
-    return (f"Der Prozessschlüssel '{key}' ist ungültig: ein Buchstabe oder _ zuerst, dann Buchstaben, "
-            "Ziffern, _, - oder . (ASCII, höchstens 120 Zeichen).")
+    return f"Der Prozessschlüssel '{key}' ist ungültig: {PROCESS_ID_RULE}."
 
 
 def check_name(key: str, file_name: str, content: str) -> None:

@@ -138,3 +138,11 @@ def test_a_timer_expression_must_compile() -> None:
     assert [s for s, _ in at(bad, "handle_case_deadline")] == ["error"]
     good = problems_of(model('"P14D"'))
     assert [p for p in good if p.severity == "error"] == []
+
+
+def test_a_juel_condition_shows_the_python_that_will_run() -> None:
+    juel = CONDITION.format("${note eq 'ja' &amp;&amp; !empty note}")
+    problems = problems_of(_xsi(_with_gateway(default=' default="flow_no"', yes=juel)))
+    assert at(problems, "flow_yes") == [
+        ("info", "Bedingung: '${note eq 'ja' && !empty note}' läuft als Python "
+                 "'(note == 'ja') and (not (note in (None, '', [], {})))'")]

@@ -282,3 +282,15 @@ def test_a_draft_saved_by_someone_else_meanwhile_is_not_overwritten(
     with pytest.raises(Conflict):
         casework.designer.save_draft(KEY, FILE, v1, actor=designer, loaded_draft_at=first.updated_at.isoformat())
     assert second.updated_by == "admin" and casework.designer.get_source(KEY, actor=designer).xml == v2
+
+
+@pytest.mark.parametrize("key", ["loanApproval", "Sample", "invoice-v2.1"])
+def test_the_designer_accepts_the_process_ids_the_api_deploys(casework: Casework, actor: Any, key: str) -> None:
+    draft = casework.designer.create_from_template(key, "Aus Camunda", actor=actor("designer"))
+    assert draft.file_name == f"{key}.bpmn"
+
+
+def test_a_refused_process_id_is_named_with_the_rule(casework: Casework, actor: Any) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        casework.designer.create_from_template("1-antrag", "Antrag", actor=actor("designer"))
+    assert caught.value.fields["key"].startswith("Der Prozessschlüssel '1-antrag' ist ungültig: zuerst ein Buchstabe")
