@@ -114,3 +114,16 @@ def test_a_slow_completion_blocks_no_one_and_loses_to_the_worker_that_took_over(
     assert [c["worker_id"] for c in _completions(app, case.id)] == ["w2"]
     after = casework.runtime.get(case.id, actor=actor("admin"))
     assert (after.variables["loops"], [t.name for t in after.open_tasks]) == (1000, ["review"])
+
+
+def test_a_completion_whose_step_runs_past_the_time_limit_fails_the_case_visibly(casework, actor, api, slow) -> None:
+    casework.engine.limits = StepLimits(seconds=1.0)
+    case = casework.runtime.start("slowWorkerResult", actor=actor("mitarbeiterin"), variables={})
+    worker = api("dienst.worker")
+    (task,) = _fetch(worker, "w1")
+    results: dict[str, Any] = {}
+    _complete(worker, task["id"], "w1", 5_000_000, results, "w1")  # about five seconds
+    assert results["w1"][0] == 204
+    after = casework.runtime.get(case.id, actor=actor("admin"))
+    # stored as before the step, failed with the limit's message: an admin's retry runs it again
+    assert after.status == "error" and after.error_message.startswith("Zeitlimit überschritten")
