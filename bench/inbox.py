@@ -1,4 +1,5 @@
-"""Inbox query latency with 100,000 open and 1,000,000 completed tasks across 1,000 users and 50 groups.
+"""Inbox query latency with 100,000 open and 1,000,000 completed tasks across 1,000 users and 50 groups
+(a tenth of the open tasks also offered to one to three named users, camunda:candidateUsers).
 
 Usage: python bench/inbox.py [--open 100000] [--completed 1000000] [--samples 300]
 Prints median and p95 of the "my tasks" and "group tasks" queries (TaskService.list, first page
@@ -61,7 +62,7 @@ def fill(conn: sa.Connection, open_tasks: int, completed: int) -> tuple[list[int
 
     def tasks(count: int, state: str) -> None:
         for start in range(0, count, BATCH):
-            task_rows, cand_rows = [], []
+            task_rows, cand_rows, user_rows = [], [], []
             for _ in range(min(BATCH, count - start)):
                 tid = str(uuid.UUID(int=rnd.getrandbits(128)))
                 inst = rnd.randrange(INSTANCES)
@@ -76,6 +77,9 @@ def fill(conn: sa.Connection, open_tasks: int, completed: int) -> tuple[list[int
                 if state == "open":
                     cand_rows.append({"t": tid, "g": rnd.choice(group_ids), "o": org_ids[inst % ORGS],
                                       "due": task_rows[-1]["due"], "p": task_rows[-1]["p"]})
+                    if rnd.random() < 0.1:  # also offered to one to three named users (camunda:candidateUsers)
+                        user_rows += [{"t": tid, "u": u, "due": task_rows[-1]["due"], "p": task_rows[-1]["p"]}
+                                      for u in rnd.sample(user_ids, rnd.choice((1, 2, 3)))]
             conn.execute(sa.text(
                 "INSERT INTO human_tasks (id, instance_id, bpmn_id, title, process_key, state, candidate_groups, "
                 "assignee_id, due_at, priority, created_at, completed_at, completed_by_id) VALUES "
@@ -84,6 +88,9 @@ def fill(conn: sa.Connection, open_tasks: int, completed: int) -> tuple[list[int
             if cand_rows:
                 conn.execute(sa.text("INSERT INTO task_candidates (task_id, group_id, organisation_id, due_at, priority) "
                                      "VALUES (:t, :g, :o, :due, :p)"), cand_rows)
+            if user_rows:
+                conn.execute(sa.text("INSERT INTO task_candidate_users (task_id, user_id, due_at, priority) "
+                                     "VALUES (:t, :u, :due, :p)"), user_rows)
 
     tasks(open_tasks, "open")
     tasks(completed, "completed")

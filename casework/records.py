@@ -136,6 +136,12 @@ class Actor:
                 pairs |= stand_in.memberships
         return frozenset(pairs)
 
+    @property
+    def offered_as(self) -> frozenset[int]:
+        """The user ids a task named for a candidate user (``camunda:candidateUsers``) reaches the
+        actor under: their own and those of the colleagues they stand in for."""
+        return frozenset({self.user_id, *(s.user_id for s in self.stands_in_for if s.tasks)})
+
 
 @dataclass(frozen=True)
 class StandIn:
@@ -192,6 +198,8 @@ class TaskInfo:
     escalated_at: datetime | None = None
     # the absent colleague the caller would do this task for (Vertretung), by display name
     on_behalf_of: str | None = None
+    # the users an open task is offered to by name (camunda:candidateUsers)
+    candidate_users: tuple[str, ...] = ()
     # what the task page shows of the case (casework/presentation.py): the declared facts, and the
     # data they are read from -- the task's own data (its multi-instance item) over the case's
     facts: tuple[Any, ...] = ()

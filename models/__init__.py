@@ -16,7 +16,7 @@ from models.organisation import Organisation, OrganisationLink
 from models.outbox import OutboxMail
 from models.saved_filter import SavedFilter
 from models.search import CaseSearch
-from models.task import HumanTask, TaskCandidate
+from models.task import HumanTask, TaskCandidate, TaskCandidateUser
 from models.timer import MessageSubscription, Timer
 from models.user import Group, Membership, User
 
@@ -46,6 +46,7 @@ __all__ = [
     "SavedFilter",
     "SchedulerHeartbeat",
     "TaskCandidate",
+    "TaskCandidateUser",
     "Timer",
     "User",
     "db",

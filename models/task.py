@@ -69,3 +69,24 @@ class TaskCandidate(db.Model):  # type: ignore[name-defined,misc]
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), primary_key=True)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     priority: Mapped[int] = mapped_column(default=50)
+
+
+class TaskCandidateUser(db.Model):  # type: ignore[name-defined,misc]
+    """One row per (open task, candidate user): ``camunda:candidateUsers``, the "Gruppenaufgaben"
+    index for tasks offered to named people.
+
+    Like ``task_candidates``, rows exist only while the task is open and carry the sort keys, so a
+    user's offered tasks are one index range scan in due order.
+    """
+
+    __tablename__ = "task_candidate_users"
+    __table_args__ = (
+        sa.Index("ix_task_candidate_users_inbox", "user_id", "due_at", "priority"),
+    )
+
+    task_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("human_tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    priority: Mapped[int] = mapped_column(default=50)

@@ -10,7 +10,7 @@ from casework.cases.access import AccessService
 from casework.errors import Conflict, Forbidden, NotFound
 from casework.records import Actor
 from casework.unit_of_work import unit_of_work
-from models import HumanTask, Membership, TaskCandidate, User
+from models import HumanTask, Membership, TaskCandidate, TaskCandidateUser, User
 
 
 @dataclass(frozen=True)
@@ -50,11 +50,14 @@ class ReassignService:
             offered = sa.select(TaskCandidate.group_id, TaskCandidate.organisation_id).where(
                 TaskCandidate.task_id == task.id)
             pairs = [tuple(r) for r in session.execute(offered)]
-            if not pairs:
+            named = sa.select(TaskCandidateUser.user_id).where(TaskCandidateUser.task_id == task.id)
+            if not pairs and session.execute(named).first() is None:
                 raise Forbidden("Diese Aufgabe ist einer Person zugeteilt und kann nicht neu zugewiesen werden.")
-            offered_to = sa.or_(*(sa.and_(Membership.group_id == g, Membership.organisation_id == o) for g, o in pairs))
+            # the members of its (group, organisation) pairs and the users it names (camunda:candidateUsers)
+            offered_to = sa.or_(User.id.in_(named), *(sa.and_(Membership.group_id == g, Membership.organisation_id == o)
+                                                    for g, o in pairs))
             rows = session.execute(
-                sa.select(User.username, User.display_name).join(Membership, Membership.user_id == User.id)
+                sa.select(User.username, User.display_name).outerjoin(Membership, Membership.user_id == User.id)
                 .where(User.active.is_(True), offered_to)
                 .distinct().order_by(User.display_name, User.username)
             ).all()

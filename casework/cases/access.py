@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from casework.cases.candidate_users import is_named, offered_task_ids
 from casework.cases.standins import stand_ins
 from casework.records import Actor, StandIn
 from models import (
@@ -146,6 +147,8 @@ class AccessService:
                 .join(TaskCandidate, TaskCandidate.task_id == HumanTask.id)
                 .where(self.candidate_clause(actor), *offered)
             )
+        # offered by name (camunda:candidateUsers), to the actor or to whom they stand in for
+        parts.append(sa.select(HumanTask.instance_id).where(HumanTask.id.in_(offered_task_ids(actor))))
         standing_in = self.stand_in_tasks(actor)
         if standing_in is not None:
             parts.append(sa.select(HumanTask.instance_id).where(standing_in))
@@ -163,7 +166,8 @@ class AccessService:
         """SQL condition on HumanTask: an open task assigned to a colleague the actor stands in for --
         from a group (it has candidate rows) for the substitute, a personal ballot for the deputy."""
         conditions = []
-        offered = sa.exists().where(TaskCandidate.task_id == HumanTask.id)
+        # offered to groups or to named users: a task someone holds "from a group" (not a ballot)
+        offered = sa.or_(sa.exists().where(TaskCandidate.task_id == HumanTask.id), is_named(HumanTask.id))
         for stand_in in actor.stands_in_for:
             mine = sa.and_(HumanTask.assignee_id == stand_in.user_id, HumanTask.state == "open")
             if stand_in.ballots:
@@ -178,13 +182,16 @@ class AccessService:
         ``pairs``), or None when the actor works in their own right or not at all."""
         if task.state != "open" or not actor.stands_in_for or task.assignee_id == actor.user_id:
             return None
+        users: frozenset[int] = getattr(task, "candidate_user_ids", frozenset())
+        offered = bool(task.pairs or users)
         for stand_in in actor.stands_in_for:
             if task.assignee_id == stand_in.user_id:
                 # a task assigned from a group passes to the substitute, a personal ballot to the deputy
-                if (stand_in.tasks and task.pairs) or (stand_in.ballots and not task.pairs):
+                if (stand_in.tasks and offered) or (stand_in.ballots and not offered):
                     return stand_in
-            elif task.assignee_id is None and stand_in.tasks and task.pairs & stand_in.memberships:
-                if not task.pairs & actor.memberships:
+            elif task.assignee_id is None and stand_in.tasks and (
+                    task.pairs & stand_in.memberships or stand_in.user_id in users):
+                if not task.pairs & actor.memberships and actor.user_id not in users:
                     return stand_in
         return None
 
@@ -299,6 +306,8 @@ class AccessService:
                     HumanTask.id.in_(sa.select(TaskCandidate.task_id).where(self.candidate_clause(actor))),
                 )
             )
+        conditions.append(sa.exists().where(HumanTask.instance_id == ProcessInstance.id,
+                                            HumanTask.id.in_(offered_task_ids(actor))))
         standing_in = self.stand_in_tasks(actor)
         if standing_in is not None:
             conditions.append(sa.exists().where(HumanTask.instance_id == ProcessInstance.id, standing_in))
@@ -337,16 +346,17 @@ class AccessService:
 
     def may_work_on(self, session: sa.orm.Session, actor: Actor, task: Any) -> bool:
         """Separation of duties, the one rule for who may hold or complete a task: a candidate (a
-        member of one of its groups in a party organisation it is offered in) or the user the
-        process itself names as its assignee. Being admin or supervisor makes no one a candidate:
-        they may hand a task on, never do it. ``task`` carries ``state``, ``pairs`` (its
-        (group, organisation) offers) and ``named_assignee_id``; ``session`` is there for rules
-        that need to look further (a recorded substitute)."""
+        member of one of its groups in a party organisation it is offered in, or a user it names,
+        camunda:candidateUsers) or the user the process itself names as its assignee. Being admin or
+        supervisor makes no one a candidate: they may hand a task on, never do it. ``task`` carries
+        ``state``, ``pairs`` (its (group, organisation) offers), ``candidate_user_ids`` and
+        ``named_assignee_id``; ``session`` is there for rules that need to look further (a recorded
+        substitute)."""
         if task.state != "open":
             return False
         if task.named_assignee_id is not None and task.named_assignee_id == actor.user_id:
             return True
-        if task.pairs & actor.memberships:
+        if task.pairs & actor.memberships or actor.user_id in getattr(task, "candidate_user_ids", ()):
             return True
         # the one recorded exception (issue 14 §3): a substitute works on the tasks of the absent
         # colleague they stand in for; the history names both

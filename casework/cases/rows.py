@@ -107,6 +107,7 @@ def task_info(
     form: Any = None,
     form_values: dict[str, Any] | None = None,
     documentation: str | None = None,
+    candidate_users: tuple[str, ...] = (),
 ) -> TaskInfo:
     return TaskInfo(
         id=task.id,
@@ -128,6 +129,7 @@ def task_info(
         documentation=documentation,
         form=form,
         form_values=form_values,
+        candidate_users=candidate_users,
     )
 
 

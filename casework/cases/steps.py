@@ -55,6 +55,7 @@ class TaskPlan:
     cancelled: list[str] = field(default_factory=list)
     new_rows: list[dict[str, Any]] = field(default_factory=list)
     candidate_rows: list[dict[str, Any]] = field(default_factory=list)
+    candidate_user_rows: list[dict[str, Any]] = field(default_factory=list)
     new_tasks: list[TaskInfo] = field(default_factory=list)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from casework.cases import candidate_users
 from casework.cases.access import AccessService
 from casework.cases.direct import Direct
 from casework.cases.history import PendingEvent
@@ -83,6 +84,7 @@ def write_tasks(session: sa.orm.Session, plan: TaskPlan, now: datetime) -> None:
         _INSERT_TASKS.execute(conn, plan.new_rows)
     if plan.candidate_rows:
         _INSERT_CANDIDATES.execute(conn, plan.candidate_rows)
+    candidate_users.write(conn, closed, plan.candidate_user_rows)
 
 
 Resolved = tuple[ReadyTask, Assignment, str | None]  # the task, its assignment, the expression's error
@@ -98,7 +100,7 @@ def _plan_new(
     now: datetime,
 ) -> None:
     resolved = _resolve(session, engine, loaded, new, now)
-    user_ids = _user_ids(session, {a.assignee for _, a, _ in resolved if a.assignee})
+    user_ids = _user_ids(session, {n for _, a, _ in resolved for n in (a.assignee, *a.candidate_users) if n})
     group_ids = access.group_ids(session, tuple({g for _, a, _ in resolved for g in a.candidate_groups}))
     resolved = _never_to_nobody(resolved, user_ids, group_ids)
     group_ids = access.group_ids(session, tuple({g for _, a, _ in resolved for g in a.candidate_groups}))
@@ -117,7 +119,10 @@ def _plan_new(
             if group in group_ids
             for org in loaded.parties
         )
-        plan.new_tasks.append(_task_record(loaded, task, assignment, assignee_id, now))
+        known = tuple(sorted(u for u in assignment.candidate_users if u in user_ids))
+        plan.candidate_user_rows.extend(candidate_users.rows_for(
+            task.id, (user_ids[u] for u in known), assignment.due_at, assignment.priority))
+        plan.new_tasks.append(replace(_task_record(loaded, task, assignment, assignee_id, now), candidate_users=known))
         plan.events.append(_created_event(task, assignment, problem, now))
 
 
@@ -189,6 +194,8 @@ def _created_event(task: ReadyTask, assignment: Assignment, problem: str | None,
         data["due_at"] = assignment.due_at.isoformat()
     if assignment.assignee:
         data["assignee"] = assignment.assignee
+    if assignment.candidate_users:
+        data["candidate_users"] = list(assignment.candidate_users)
     if problem:
         data["assignment_error"] = problem
     return PendingEvent(now, None, "task_created", task.id, task.bpmn_id, task.title, data)
@@ -197,11 +204,12 @@ def _created_event(task: ReadyTask, assignment: Assignment, problem: str | None,
 def _never_to_nobody(
     resolved: list[tuple[ReadyTask, Assignment, str | None]], user_ids: dict[str, int], group_ids: dict[str, int]
 ) -> list[tuple[ReadyTask, Assignment, str | None]]:
-    """A task whose assignee and groups are all unknown here (Camunda's ``demo`` user, say), or whose
+    """A task whose assignee, groups and users are all unknown here (Camunda's ``demo`` user, say), or whose
     assignment failed, goes to its process's default group instead of nobody (deploy warned)."""
     found = []
     for task, assignment, problem in resolved:
-        reachable = (assignment.assignee in user_ids) or any(g in group_ids for g in assignment.candidate_groups)
+        reachable = (assignment.assignee in user_ids or any(g in group_ids for g in assignment.candidate_groups)
+                     or any(u in user_ids for u in assignment.candidate_users))
         if not reachable:
             assignment = replace(assignment, candidate_groups=(task.meta.fallback_group,))
         found.append((task, assignment, problem))

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from casework.cases.access import AccessService
+from casework.cases.candidate_users import names_by_task, offered_task_ids, user_ids_by_task
 from casework.cases.history import PendingEvent, chain, write_events
 from casework.cases.rows import StatementCache, assignee_names, page_of_tasks, page_window, task_info
 from casework.cases.runtime import RuntimeService
@@ -23,7 +24,7 @@ from casework.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from casework.presentation import merge_facts
 from casework.records import Actor, Page, TaskInfo
 from casework.unit_of_work import after_commit, unit_of_work
-from models import HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate, User
+from models import HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate, TaskCandidateUser, User
 
 SCOPES = ("mine", "candidate", "all")
 _SELECT_TASK = (
@@ -31,25 +32,29 @@ _SELECT_TASK = (
         HumanTask.__table__,
         TaskCandidate.group_id.label("cand_group"),
         TaskCandidate.organisation_id.label("cand_org"),
+        TaskCandidateUser.user_id.label("cand_user"),
     )
     .outerjoin(TaskCandidate, TaskCandidate.task_id == HumanTask.id)
+    .outerjoin(TaskCandidateUser, TaskCandidateUser.task_id == HumanTask.id)
     .where(HumanTask.id == sa.bindparam("id"))
 )
 
 
 class TaskRow:
-    """A task row with the (group, organisation) pairs it is offered to, read together."""
+    """A task row with the (group, organisation) pairs and the users it is offered to, read together."""
 
-    def __init__(self, row: Any, pairs: frozenset[tuple[int, int]]) -> None:
+    def __init__(self, row: Any, pairs: frozenset[tuple[int, int]], users: frozenset[int] = frozenset()) -> None:
         self._row = row
         self.pairs = pairs
+        self.candidate_user_ids = users
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._row, name)
 
     def offered_to(self, actor: Actor) -> bool:
         # a substitute is offered the group tasks of the colleague they stand in for
-        return self.state == "open" and bool(self.pairs & actor.all_memberships)
+        return self.state == "open" and bool(self.pairs & actor.all_memberships
+                                             or self.candidate_user_ids & actor.offered_as)
 
 
 class TaskService:
@@ -104,8 +109,8 @@ class TaskService:
         key = None if overdue or due else (scope, actor, process_key, process_instance_id, sort, page, per_page)
         with unit_of_work(write=False) as session:
             rows, total = page_of_tasks(session, self._statements, key, conditions, order, page, per_page)
-            names = assignee_names(session, rows)
-            items = tuple(task_info(r, names) for r in rows)
+            names, named = assignee_names(session, rows), names_by_task(session, [r.id for r in rows])
+            items = tuple(task_info(r, names, candidate_users=named.get(r.id, ())) for r in rows)
             if actor.stands_in_for:
                 items = self._mark_stand_ins(session, actor, rows, items)
         return Page(items=items, total=total, page=page, per_page=per_page)
@@ -118,8 +123,9 @@ class TaskService:
         standing_in = self.access.stand_in_tasks(actor)
         if standing_in is not None:  # tasks assigned to a colleague the actor stands in for
             mine = sa.or_(mine, standing_in)
-        offered = sa.and_(
-            t.id.in_(sa.select(TaskCandidate.task_id).where(self.access.candidate_clause(actor))),
+        offered = sa.and_(  # to one of the actor's groups, or to the actor by name (camunda:candidateUsers)
+            t.id.in_(sa.union(sa.select(TaskCandidate.task_id).where(self.access.candidate_clause(actor)),
+                              offered_task_ids(actor))),
             t.assignee_id.is_(None),
             t.state == "open",
         )
@@ -132,9 +138,11 @@ class TaskService:
         for r in session.execute(sa.select(TaskCandidate.task_id, TaskCandidate.group_id, TaskCandidate.organisation_id)
                                  .where(TaskCandidate.task_id.in_([row.id for row in rows]))):
             pairs.setdefault(r.task_id, set()).add((r.group_id, r.organisation_id))
+        users = user_ids_by_task(session, [row.id for row in rows])
         marked = []
         for row, item in zip(rows, items, strict=True):
-            stand_in = self.access.stand_in_for(actor, TaskRow(row, frozenset(pairs.get(row.id, ()))))
+            task = TaskRow(row, frozenset(pairs.get(row.id, ())), users.get(row.id, frozenset()))
+            stand_in = self.access.stand_in_for(actor, task)
             marked.append(replace(item, on_behalf_of=stand_in.display_name) if stand_in else item)
         return tuple(marked)
 
@@ -170,6 +178,7 @@ class TaskService:
                     form=form,
                     form_values=values,
                     documentation=meta.documentation if meta else None,
+                    candidate_users=names_by_task(session, [task.id]).get(task.id, ()),
                 ),
                 facts=merge_facts(model.facts, meta.facts if meta else ()) if shows_case else (),
                 fact_data={**(variables or {}), **(task.data or {})} if shows_case else None,
@@ -375,7 +384,7 @@ class TaskService:
         if not rows:
             return None
         pairs = frozenset((r.cand_group, r.cand_org) for r in rows if r.cand_group is not None)
-        return TaskRow(rows[0], pairs)
+        return TaskRow(rows[0], pairs, frozenset(r.cand_user for r in rows if r.cand_user is not None))
 
     def _visible(self, session: sa.orm.Session, task_id: str, actor: Actor) -> TaskRow:
         """The task if the actor may see it (assignee, candidate, admin, ...).

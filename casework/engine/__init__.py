@@ -8,12 +8,13 @@ dates) — nothing above it. What a capability above must add (the reminder poli
 script helpers) is handed in as data: ``parse_deployment(..., property_checks=...)``, ``Engine(helpers)``.
 """
 
+from .assignment import Assignment
 from .forms import validate_form
 from .limits import LimitExceeded, StepLimits
 from .lint import PropertyCheck
 from .parser import ParsedDeployment, ProcessModel, UserTaskMeta, load_model, parse_deployment
 from .quiet import quiet_spiff_loggers
-from .runner import Assignment, Engine
+from .runner import Engine
 from .state import ReadyTask, Snapshot, Workflow
 
 quiet_spiff_loggers()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -33,6 +32,7 @@ from casework.errors import Conflict, ScriptFailed
 from casework.records import FormSpec
 
 from . import events, message_subprocesses
+from .assignment import Assignment, names_of, priority_of
 from .conditions import refresh_conditions, run_on
 from .events import WaitingTimer
 from .external import ExternalTasksMixin, topic_of
@@ -74,15 +74,6 @@ SERIALIZER_CONFIG = {
     SequentialMultiInstanceTask: MultiInstanceTaskConverter,
     BpmnWorkflow: _StateOnlyWorkflowConverter,
 }
-DEFAULT_PRIORITY = 50
-
-
-@dataclass(frozen=True)
-class Assignment:
-    candidate_groups: tuple[str, ...]
-    assignee: str | None
-    due_at: datetime | None
-    priority: int
 
 
 def _json_default(value: Any) -> Any:
@@ -434,21 +425,15 @@ class Engine(ExternalTasksMixin, ProgressMixin):
         Raises:
             ScriptFailed: an expression fails or yields an unusable value.
         """
-        groups = self._value(meta.candidate_groups, data, meta, "candidateGroups")
-        if isinstance(groups, str) or groups is None:
-            groups = (groups or "").split(",")
-        if not isinstance(groups, (list, tuple, set)) or not all(isinstance(g, str) for g in groups):
-            raise ScriptFailed(
-                f"candidateGroups of '{meta.bpmn_id}' must give group names, got {groups!r}", meta.bpmn_id
-            )
+        groups = names_of(self._value(meta.candidate_groups, data, meta, "candidateGroups"), "candidateGroups",
+                        "group", meta.bpmn_id)
         assignee = self._value(meta.assignee, data, meta, "assignee")
         if assignee is not None and not isinstance(assignee, str):
             raise ScriptFailed(
                 f"assignee of '{meta.bpmn_id}' must be a user name, got {assignee!r}", meta.bpmn_id
             )
-        raw_users = self._value(meta.candidate_users, data, meta, "candidateUsers")
-        listed = raw_users.split(",") if isinstance(raw_users, str) else list(raw_users or [])
-        users = [name for name in (str(u).strip() for u in listed) if name]
+        users = names_of(self._value(meta.candidate_users, data, meta, "candidateUsers"), "candidateUsers",
+                       "user", meta.bpmn_id)
         if not assignee and len(users) == 1 and not meta.candidate_groups:
             assignee = users[0]  # the only one who may claim it: Camunda's single candidate user
         try:
@@ -456,24 +441,11 @@ class Engine(ExternalTasksMixin, ProgressMixin):
         except ValueError as exc:
             raise ScriptFailed(f"dueDate of '{meta.bpmn_id}': {exc}", meta.bpmn_id) from None
         return Assignment(
-            candidate_groups=tuple(dict.fromkeys(g.strip() for g in groups if g.strip())),
+            candidate_groups=groups,
             assignee=(assignee or "").strip() or None,
             due_at=due_at,
-            priority=self._priority(self._value(meta.priority, data, meta, "priority"), meta),
-        )
-
-    @staticmethod
-    def _priority(value: Any, meta: UserTaskMeta) -> int:
-        if value is None or value == "":
-            return DEFAULT_PRIORITY
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
-            return int(value.strip())
-        raise ScriptFailed(
-            f"priority of '{meta.bpmn_id}' must be a whole number, got {value!r}", meta.bpmn_id
+            priority=priority_of(self._value(meta.priority, data, meta, "priority"), meta.bpmn_id),
+            candidate_users=tuple(users),
         )
 
     def form_defaults(self, form: FormSpec, data: Mapping[str, Any]) -> dict[str, Any]:

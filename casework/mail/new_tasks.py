@@ -1,9 +1,9 @@
 """A mail when work arrives (issue 13 §4): each user chooses one per new task, a daily digest, or none.
 
 A step listener: every task a step opens is announced to its assignee, or to the members of its
-candidate groups in the organisations it is offered in, through the outbox (retries, the digest),
-once per task and user (the outbox's dedupe key). The choice is the user's ``new_task_mail``.
-Imports the mail room's outbox, the step records and the base modules only.
+candidate groups in the organisations it is offered in and the users it names as candidates,
+through the outbox (retries, the digest), once per task and user (the outbox's dedupe key). The
+choice is the user's ``new_task_mail``. Imports the mail room's outbox, the step records and the base modules only.
 """
 
 from __future__ import annotations
@@ -55,8 +55,9 @@ class NewTaskMail:
     def _recipients(self, step: StepWritten, task: TaskInfo, organisations: set[int]) -> list[Recipient]:
         if task.assignee:
             found = users_by_name(step.session, [task.assignee])
-        else:
-            found = group_members(step.session, task.candidate_groups, organisations)
+        else:  # the candidate groups' members and the users it names (camunda:candidateUsers), once each
+            found = list({r.user_id: r for r in [*group_members(step.session, task.candidate_groups, organisations),
+                                                 *users_by_name(step.session, task.candidate_users)]}.values())
         # "daily" goes into the user's digest, whatever their choice for reminders
         return [Recipient(r.user_id, r.address, r.new_task_mail == "daily", r.username, r.new_task_mail)
                 for r in found if r.new_task_mail != "off"]

@@ -207,6 +207,8 @@ class Task(Answer):
     business_key: str | None
     assignee: str | None
     candidate_groups: list[str]
+    candidate_users: list[str] = Field(
+        [], description="the users an open task is offered to by name (camunda:candidateUsers)")
     created_at: Time
     due_at: Time | None
     priority: int

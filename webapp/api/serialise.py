@@ -121,6 +121,7 @@ def task(info: TaskInfo) -> dict[str, Any]:
         "business_key": info.business_key,
         "assignee": info.assignee,
         "candidate_groups": list(info.candidate_groups),
+        "candidate_users": list(info.candidate_users),
         "created_at": iso(info.created_at),
         "due_at": iso(info.due_at),
         "priority": info.priority,
