@@ -136,4 +136,17 @@ def test_each_named_user_gets_the_new_task_mail_and_the_inbox_page_shows_them(ca
     assert page.status_code == 200
     assert "Erstprüfung" in page.text and "angeboten an: Georg Geschäftsführer, Petra Personal (BA)" in page.text
     task_page = hr_page.get(f"/tasks/{task_id}")
-    assert task_page.status_code == 200 and "angeboten an" in task_page.text and "Georg Geschäftsführer, Petra Personal (BA)" in task_page.text
+    assert task_page.status_code == 200 and "angeboten an: Georg Geschäftsführer, Petra Personal (BA)" in task_page.text
+
+
+def test_an_admin_hands_the_task_on_only_to_one_it_is_offered_to(casework, api, actor) -> None:
+    deploy_model(casework, "candidate_users_list.bpmn")
+    case = start(api, reviewers=["personal.kommune"], lead="personal.ba")
+    task_id = case["open_tasks"][0]["id"]
+    options = casework.reassign.options(task_id, actor=actor("admin"))
+    assert [c.username for c in options.candidates] == ["gf", "personal.ba"]
+    admin = api("admin")
+    refused = admin.post(f"/api/v1/tasks/{task_id}/assign", json={"username": "traeger.ba"})
+    assert refused.status_code == 422, refused.text
+    assigned = admin.post(f"/api/v1/tasks/{task_id}/assign", json={"username": "personal.ba"})
+    assert assigned.status_code == 200 and assigned.json["assignee"] == "personal.ba", assigned.text
