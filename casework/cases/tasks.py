@@ -28,12 +28,8 @@ from models import HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate,
 
 SCOPES = ("mine", "candidate", "all")
 _SELECT_TASK = (
-    sa.select(
-        HumanTask.__table__,
-        TaskCandidate.group_id.label("cand_group"),
-        TaskCandidate.organisation_id.label("cand_org"),
-        TaskCandidateUser.user_id.label("cand_user"),
-    )
+    sa.select(HumanTask.__table__, TaskCandidate.group_id.label("cand_group"),
+              TaskCandidate.organisation_id.label("cand_org"), TaskCandidateUser.user_id.label("cand_user"))
     .outerjoin(TaskCandidate, TaskCandidate.task_id == HumanTask.id)
     .outerjoin(TaskCandidateUser, TaskCandidateUser.task_id == HumanTask.id)
     .where(HumanTask.id == sa.bindparam("id"))

@@ -1,13 +1,13 @@
 """the users a task is offered to by name (camunda:candidateUsers), beside task_candidates (issue 16)
 
-Revision ID: camundaa_0015_candidate_users
-Revises: find_0014_case_search
+Revision ID: camundaa_0017_candidate_users
+Revises: tvchair_0016_chair_rotation
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'camundaa_0015_candidate_users'
-down_revision = 'find_0014_case_search'
+revision = 'camundaa_0017_candidate_users'
+down_revision = 'tvchair_0016_chair_rotation'
 branch_labels = None
 depends_on = None
 
