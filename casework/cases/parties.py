@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from casework.cases.directory import group_holders
 from casework.context import current_case
 from casework.dates import check_land
-from models import Group
+from models import Group, Organisation
 
 INVOLVE_EFFECT = "involve"
 
@@ -59,7 +59,7 @@ def added_parties(effects: list[dict[str, Any]]) -> list[int]:
 
 
 def build_party_helpers() -> dict[str, Callable[..., Any]]:
-    """The ``involve`` script helper."""
+    """The ``involve`` and ``joint_facility`` script helpers."""
 
     def involve(group: Any, land: Any = None) -> list[str]:
         """Make every organisation in which ``group`` has active members (of Land ``land`` if given,
@@ -85,4 +85,19 @@ def build_party_helpers() -> dict[str, Callable[..., Any]]:
             })
         return [name for _, name in found]
 
-    return {"involve": involve}
+    def joint_facility(name: Any = None, land: Any = None) -> dict[str, str] | None:
+        """The one gemeinsame Einrichtung (organisation kind ``ge``) that fits: its ``name`` and
+        ``land``. ``name`` (case-insensitive) and ``land`` narrow the search; None when none or
+        more than one fits (the caller then asks for it)."""
+        case = current_case()
+        if case is None or case.session is None:
+            return None
+        query = sa.select(Organisation.name, Organisation.land).where(Organisation.kind == "ge")
+        if isinstance(name, str) and name.strip():
+            query = query.where(sa.func.lower(Organisation.name) == name.strip().lower())
+        if isinstance(land, str) and land.strip():
+            query = query.where(Organisation.land == land.strip())
+        found = case.session.execute(query.limit(2)).all()
+        return {"name": found[0].name, "land": found[0].land or ""} if len(found) == 1 else None
+
+    return {"involve": involve, "joint_facility": joint_facility}
