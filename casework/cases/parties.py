@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from casework.cases.directory import group_holders
 from casework.context import current_case
 from casework.dates import check_land
-from models import Group, Organisation
+from models import Group, Organisation, OrganisationLink
 
 INVOLVE_EFFECT = "involve"
 
@@ -49,6 +49,18 @@ def organisations_with_group(
     return sorted(organisations.items(), key=lambda r: (r[1], r[0]))
 
 
+def linked_organisations(session: sa.orm.Session, parties: tuple[int, ...]) -> set[int]:
+    """The parties and the organisations linked to them either way (a gE's Träger, a Träger's gE)."""
+    if not parties:
+        return set()
+    rows = session.execute(
+        sa.select(OrganisationLink.organisation_id, OrganisationLink.related_id).where(
+            sa.or_(OrganisationLink.organisation_id.in_(parties), OrganisationLink.related_id.in_(parties))
+        )
+    ).all()
+    return set(parties) | {o for row in rows for o in row}
+
+
 def added_parties(effects: list[dict[str, Any]]) -> list[int]:
     """Organisation ids the step's ``involve`` effects bring in, in order, each once."""
     found: list[int] = []
@@ -61,10 +73,11 @@ def added_parties(effects: list[dict[str, Any]]) -> list[int]:
 def build_party_helpers() -> dict[str, Callable[..., Any]]:
     """The ``involve`` and ``joint_facility`` script helpers."""
 
-    def involve(group: Any, land: Any = None) -> list[str]:
+    def involve(group: Any, land: Any = None, linked: Any = False) -> list[str]:
         """Make every organisation in which ``group`` has active members (of Land ``land`` if given,
-        e.g. 'NW') a party of the case, so the group's tasks are offered there; returns the names of
-        all those organisations, sorted. Involving an organisation twice adds it once."""
+        e.g. 'NW'; only those linked to the case's parties if ``linked``, as a gE and its Träger are)
+        a party of the case, so the group's tasks are offered there; returns the names of all those
+        organisations, sorted. Involving an organisation twice adds it once."""
         if not isinstance(group, str) or not group.strip():
             raise ValueError(f"involve: expected a group name, got {group!r}")
         if land is not None:
@@ -73,6 +86,9 @@ def build_party_helpers() -> dict[str, Callable[..., Any]]:
         if case is None or case.session is None:
             return []  # a dry run or lint: no directory to ask
         found = organisations_with_group(case.session, group.strip(), land)
+        if linked:
+            near = linked_organisations(case.session, case.parties)
+            found = [(o, name) for o, name in found if o in near]
         new = [(o, name) for o, name in found if o not in case.parties]
         if new:
             # later helpers of the same step (group_members, notify_group) see the new parties too

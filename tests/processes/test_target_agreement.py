@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from casework import Casework
 from models import Timer, db
-from tests.processes.flows_d1 import case, do, start, tasks_of
+from tests.processes.flows_d1 import case, do, involved, start, tasks_of
 
 CORE_GOALS = ["Verringerung der Hilfebedürftigkeit", "Verbesserung der Integration in Erwerbstätigkeit",
               "Vermeidung von langfristigem Leistungsbezug"]
@@ -200,3 +200,12 @@ def test_a_land_without_a_ministry_in_the_directory_stops_clearly(api: Any) -> N
     assert shown["error"]["element_id"] == "prepare_agreement"
     assert shown["error"]["message"].startswith(
         "ValueError: Für diese Zielvereinbarung fehlt eine Seite: niemand hat die Rolle ka_office im Land BY.")
+
+
+def test_traeger_gf_reaches_the_jobcenters_own_traeger_not_every_kreis_of_the_land(api: Any, colleague: Any) -> None:
+    other = colleague("traeger.anderswo", "traeger_kommune", "kreis-anderswo", organisation=("Kreis Anderswo", "kreis", "NW"))
+    started = start(api("traeger.ba"), "target_agreement", variables("traeger_gf"), business_key="ZV-2027-LINK")
+    assert all("Kreis Anderswo" not in names for _group, names in involved(api("admin"), started["id"]))
+    assert tasks_of(api(other), started["id"]) == []
+    assert api(other).get(f"/api/v1/process-instances/{started['id']}").status_code == 404
+    do(api("traeger.kommune"), started["id"], "draft_agreement", {"targets": targets(*CORE_GOALS, TEILHABE)})
