@@ -13,6 +13,7 @@ Imports the engine's records, the presentation and the base modules only.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import unicodedata
 from collections import OrderedDict
@@ -36,6 +37,8 @@ TRIGRAM = 3
 _SPELLED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 # a search tells how many cases it found up to this many, then "more than 1,000"
 TOTAL_CAP = 1000
+_CUSTOM_PLANS = sa.text("SET plan_cache_mode = force_custom_plan")
+_ANY_PLANS = sa.text("RESET plan_cache_mode")
 # the instance row's organisation, visibility and start are copied beside the text (they never change)
 _UPSERT = Direct(sa.text(
     "INSERT INTO case_search (instance_id, body, organisation_id, visibility, started_at) "
@@ -167,12 +170,22 @@ def find(session: sa.orm.Session, terms: list[str], visible: Any, filters: list[
     are conditions on ProcessInstance (status, process, Aktenzeichen), joined only when given.
     """
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        # psycopg prepares a statement run five times; PostgreSQL then plans it once for any words
-        # ("generic plan") and reads 100,000 hits of a word in every case through the index. Planned
-        # for the words at hand, a search reads only what its page needs (until the transaction ends)
-        session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    if dialect != "postgresql":
+        return _find(session, dialect, terms, visible, filters, page, per_page)
+    # psycopg prepares a statement run five times; PostgreSQL then plans it once for any words (a
+    # "generic plan") and read all 100,000 hits of a word in every case through the index. Planned for
+    # the words at hand, a search reads what its page needs. Reads run outside a transaction
+    # (casework.unit_of_work), so the setting is the connection's until it is reset
+    session.execute(_CUSTOM_PLANS)
+    try:
+        return _find(session, "postgresql", terms, visible, filters, page, per_page)
+    finally:
+        with contextlib.suppress(sa.exc.DBAPIError):  # an aborted transaction takes the setting back
+            session.execute(_ANY_PLANS)
 
+
+def _find(session: sa.orm.Session, dialect: str, terms: list[str], visible: Any, filters: list[Any],
+          page: int, per_page: int) -> Found:
     def hits(frequent: bool) -> Any:
         found = _hits(dialect, terms, frequent).where(visible)
         if filters:
