@@ -160,3 +160,20 @@ def test_malformed_columns_are_deploy_errors(properties: str, message: str) -> N
 def test_the_fixture_deploys_cleanly(casework: Any) -> None:
     assert b'type="table"' in fixture_bytes("table_form.bpmn")
     assert deploy_fixture(casework, "table_form.bpmn").key == "table_form"
+
+
+def test_a_start_form_takes_a_table_too(api: Any, browser: Any) -> None:
+    deploy_over_api(api)
+    user = browser("mitarbeiterin")
+    page = user.get("/cases/new/table_form")
+    assert page.status_code == 200
+    assert 'for="field-plan-0-hours" class="visually-hidden" data-column-label="Stunden">Zeile 1: Stunden' in page.text
+    refused = user.submit("/cases/new/table_form", {"plan-0-step": "Planen", "plan-0-hours": "1,5"})
+    assert refused.status_code == 422
+    assert "Zeile 1, Spalte „Stunden“: Bitte geben Sie eine ganze Zahl ein" in refused.text
+    started = user.submit("/cases/new/table_form", {"plan-0-step": "Planen", "plan-0-hours": "1.000",
+                                                    "plan-2-step": "Prüfen"})
+    assert started.status_code == 302
+    case_id = started.headers["Location"].rsplit("/", 1)[-1]
+    case = api("mitarbeiterin").get(f"/api/v1/process-instances/{case_id}").json
+    assert case["variables"]["plan"] == [{"step": "Planen", "hours": 1000}, {"step": "Prüfen", "hours": None}]
