@@ -93,3 +93,20 @@ def run_on(wf: Any, task: Any, run: Callable[[], Any], step: Callable[[Any], Non
     if task.state == waiting_state:
         run()
     step(wf)
+
+
+def arm_conditional_subprocesses(specs: list[Any], subprocess_specs: Mapping[str, Any]) -> None:
+    """Event subprocesses whose start event is conditional wait from the start of their scope, like
+    timer ones: SpiffWorkflow only starts them when a thrown event triggers them, which a condition
+    never is. Idempotent (a spec from the cache may come by again)."""
+    for spec in specs:
+        start = spec.start
+        for name in list(getattr(start, "trigger_specs", ())):
+            event_subprocess = spec.task_specs.get(name)
+            sub = subprocess_specs.get(getattr(event_subprocess, "spec", None) or "")
+            starts = getattr(sub, "bpmn_start_events", ()) if sub is not None else ()
+            if not any(isinstance(s.event_definition, ConditionalEventDefinition) for s in starts):
+                continue
+            start.trigger_specs.remove(name)
+            start.connect(event_subprocess)
+            event_subprocess.connect(spec.end)

@@ -35,6 +35,7 @@ from casework.presentation import Fact
 from casework.records import FormSpec
 
 from .camunda import adapt
+from .conditions import arm_conditional_subprocesses
 from .cron import use_cron_timers
 from .decisions import DecisionRequirementsMixin
 from .depth import chain_problems
@@ -390,14 +391,9 @@ def _build_checked(
     for call in process.iter(f"{{{BPMN_NS}}}callActivity"):
         called = call.get("calledElement")
         if called and called not in known:
-            problems.append(
-                Problem(
-                    doc.file,
-                    call.get("id"),
-                    f"der aufgerufene Prozess '{called}' ist weder in dieser Bereitstellung noch bereitgestellt "
-                    "(Dateien, die einander aufrufen, zusammen hochladen)",
-                )
-            )
+            problems.append(Problem(doc.file, call.get("id"), f"der aufgerufene Prozess '{called}' ist weder in "
+                                    "dieser Bereitstellung noch bereitgestellt (Dateien, die einander aufrufen, "
+                                    "zusammen hochladen)"))
             missing = True
     if missing:
         return None
@@ -421,6 +417,7 @@ def _build_model(parser: FallwerkParser, key: str, process: etree._Element, file
     starts = [s for s in process.xpath("./bpmn:startEvent", namespaces=NSMAP) if not _has_event_definition(s)]
     start_form = read_form(starts[0], file)[0] if starts else FormSpec()
     use_cron_timers([spec, *subprocess_specs.values()])
+    arm_conditional_subprocesses([spec, *subprocess_specs.values()], subprocess_specs)
     return ProcessModel(
         key=key,
         name=(process.get("name") or key).strip(),

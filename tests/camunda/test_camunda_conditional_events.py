@@ -74,3 +74,25 @@ def test_each_process_of_a_file_with_two_runs_its_own_model(casework, actor) -> 
         approval = casework.runtime.start("waitForApproval", actor=actor("mitarbeiterin"), variables={})
         assert (archive.process_key, archive.open_tasks) == ("invoiceArchive", ())
         assert [t.name for t in approval.open_tasks] == ["decide"]
+
+
+def _urgent_case(casework, actor, interrupting: bool):
+    from tests.camunda.conftest import model_bytes
+
+    xml = model_bytes("conditional_events.bpmn")
+    if interrupting:
+        xml = xml.replace(b'name="Dringend?" isInterrupting="false"', b'name="Dringend?"')
+    casework.repository.deploy({"conditional_events.bpmn": xml}, actor=None)
+    case = casework.runtime.start("urgentCase", actor=actor("mitarbeiterin"), variables={})
+    assert [t.name for t in case.open_tasks] == ["first"]
+    return casework.tasks.complete(case.open_tasks[0].id, actor=actor("mitarbeiterin"), data={"urgent": True})
+
+
+def test_a_non_interrupting_conditional_event_subprocess_starts_beside_the_flow(casework, actor) -> None:
+    done = _urgent_case(casework, actor, interrupting=False)
+    assert done.status == "running" and sorted(t.name for t in done.open_tasks) == ["handleUrgent", "second"]
+
+
+def test_an_interrupting_conditional_event_subprocess_takes_over(casework, actor) -> None:
+    done = _urgent_case(casework, actor, interrupting=True)
+    assert done.status == "running" and [t.name for t in done.open_tasks] == ["handleUrgent"]
