@@ -39,6 +39,16 @@ def requirements(root: etree._Element) -> dict[str, list[str]]:
     return found
 
 
+_NEEDS_ID = ("decision", "decisionTable", "input", "output", "rule", "inputEntry", "outputEntry")
+
+
+def with_ids(root: etree._Element) -> None:
+    """Give the elements SpiffWorkflow reads by id an id where the file has none (in place)."""
+    for number, element in enumerate(root.iter()):
+        if isinstance(element.tag, str) and local_name(element) in _NEEDS_ID and not element.get("id"):
+            element.set("id", f"fallwerk_{local_name(element)}_{number}")
+
+
 def requirement_problems(root: etree._Element, file: str) -> list[Problem]:
     """A required decision missing from the file, or a decision requiring itself (directly or through
     others), refuses the deploy at the requiring decision."""
@@ -105,7 +115,9 @@ class DecisionChain:
         try:
             for engine in self.engines[:-1]:
                 task.data = context
-                context = {**context, **engine.result(task)}
+                # a required decision no rule matches gives its outputs as null, as in Camunda
+                unset = {o.name: None for o in engine.decision_table.outputs if o.name}
+                context = {**context, **unset, **engine.result(task)}
             task.data = context
             return dict(self.engines[-1].result(task))
         finally:

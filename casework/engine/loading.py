@@ -13,7 +13,9 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from casework.errors import Problem
 
+from .decisions import with_ids
 from .depth import MAX_CHAIN
+from .feel_tests import translate_cells
 from .xmlsafe import NSMAP, local_name
 
 _PYTHON_REPR = re.compile(r"^(\w+)\((.*)\)$", re.S)
@@ -38,11 +40,16 @@ def add_to_parser(parser: Any, doc: Any) -> None:
         return
     # SpiffWorkflow registers a DMN document under its first decision only and then fails on a
     # second one: each decision goes in as a document of its own, so every decisionRef finds it
-    decisions = [d for d in doc.root if isinstance(d.tag, str) and local_name(d) == "decision"]
+    # Camunda 7's FEEL input entries become Python cells, and the ids SpiffWorkflow needs (Camunda's
+    # DMN 1.1 files leave them out on tables) are filled in -- on a copy, the file stays as written
+    prepared = deepcopy(doc.root)
+    translate_cells(prepared)
+    with_ids(prepared)
+    decisions = [d for d in prepared if isinstance(d.tag, str) and local_name(d) == "decision"]
     for decision in decisions if len(decisions) > 1 else [None]:
-        root = doc.root
+        root = prepared
         if decision is not None:
-            root = deepcopy(doc.root)
+            root = deepcopy(prepared)
             for other in [d for d in root if isinstance(d.tag, str) and local_name(d) == "decision"]:
                 if other.get("id") != decision.get("id"):
                     root.remove(other)

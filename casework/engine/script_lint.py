@@ -16,6 +16,7 @@ from lxml import etree
 from casework.errors import Problem
 
 from .decisions import requirement_problems
+from .feel_tests import python_cell
 from .scripting import compile_problem
 from .xmlsafe import local_name
 
@@ -85,7 +86,10 @@ def lint_dmn(root: etree._Element, file: str) -> list[Problem]:
         text = (texts[0].text or "").strip() if texts else ""
         if not text or (text == "-" and local_name(cell) == "inputEntry"):
             continue  # "-" or empty: any value
-        source = _dmn_expression(text) if local_name(cell) == "inputEntry" else text
+        if local_name(cell) == "inputEntry":  # as it runs: a Camunda FEEL test as its Python cell
+            source = _dmn_expression(python_cell(text) or text)
+        else:
+            source = text
         problems.extend(_cell_problems(cell, file, local_name(cell), source))
     return problems + requirement_problems(root, file)
 

@@ -30,3 +30,31 @@ def test_a_cycle_or_a_missing_required_decision_is_refused_naming_the_decision(c
     assert ("menu", "decision 'menu' requires decision 'drinks', which is not in this file") in messages
     assert ("menuDish", "decision 'menuDish' requires itself (menuDish -> menu -> menuDish): the decisions "
             "cannot be evaluated in any order") in messages
+
+
+def test_camunda_feel_input_entries_and_tables_without_ids_run_as_camunda_reads_them(casework, actor) -> None:
+    deploy_model(casework, "dinner_feel.bpmn", "dinner_feel.dmn")
+
+    def beverages(season: str, guests: int, children: bool) -> list[str]:
+        case = casework.runtime.start("dinnerFeel", actor=actor("mitarbeiterin"), variables={
+            "season": season, "guestCount": guests, "guestsWithChildren": children})
+        assert case.status == "completed", case.error_message
+        assert "desiredDish" not in case.variables  # the required decision's output stays inside
+        return list(case.variables["beverages"])
+
+    assert beverages("Winter", 4, False) == ["Wasser"]  # "Fall","Winter" and [1..4]: Roastbeef
+    assert beverages("Fall", 5, True) == ["Bier", "Apfelsaft", "Wasser"]  # ]4..8]: Spareribs; true
+    assert beverages("Spring", 12, False) == ["Bier", "Wasser"]  # not("Summer") and > 8: Stew
+    assert beverages("Summer", 9, False) == ["Wasser"]  # not("Fall","Winter") and (0..9) excludes 9
+    assert beverages("Summer", 8, False) == ["Wasser"]  # Salat
+
+
+def test_feel_unary_tests_translate_to_the_python_cells_they_mean() -> None:
+    from casework.engine.feel_tests import python_cell
+
+    assert python_cell('"Fall","Winter"') == '(? == ("Fall")) or (? == ("Winter"))'
+    assert python_cell("[5..8]") == "(5 <= ? <= 8)" and python_cell("]5..8[") == "(5 < ? < 8)"
+    assert python_cell('not("a, b", >= 3)') == 'not ((? == ("a, b")) or (? >= 3))'
+    assert python_cell("true") == "(? == (True))"
+    for unchanged in ('"Winter"', "<= 8", "-", "", '? in (None, "")', "not (? > 3)", "x + 1"):
+        assert python_cell(unchanged) is None
