@@ -42,7 +42,12 @@ def _start_as_office(page: Page) -> str:
 
 
 def test_tv_chair_tie_goes_to_the_agentur_which_names_the_chair(page: Page, new_page: Any, api: Any) -> None:
+    first_chair = re.compile("ersten Vorsitz der Trägerversammlung bestimmt")
     case_id = _start_as_office(page)
+    # gf_appointment's start form takes first_chair_by_ba from the TV's data: not yet
+    page.goto("/cases/new/gf_appointment")
+    expect(page.get_by_label(first_chair)).not_to_be_checked()
+    page.goto(f"/cases/{case_id}")
     expect(page.get_by_role("region", name="Falldaten")).to_contain_text("Trägerversammlung Jobcenter Musterkreis")
 
     member = new_page()
@@ -107,3 +112,7 @@ def test_tv_chair_tie_goes_to_the_agentur_which_names_the_chair(page: Page, new_
     expect(summary).to_contain_text("Erster Vorsitz im Wechsel von der Agentur für Arbeit bestimmt")
     expect(summary.locator(".summary-list__row").filter(has_text="Erster Vorsitz")).to_contain_text("Ja")
     assert_accessible(admin)
+
+    # the Agentur named the first chair: gf_appointment's start form now says so (the Kommune appoints first)
+    page.goto("/cases/new/gf_appointment")
+    expect(page.get_by_label(first_chair)).to_be_checked()

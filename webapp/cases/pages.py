@@ -10,6 +10,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from casework.cases.start_form import start_form_defaults
 from casework.errors import Forbidden, NotFound
 from casework.presentation import Fact, ShownFact, format_scalar, present
 from casework.records import (
@@ -230,10 +231,7 @@ def load_start(key: str, actor: Actor) -> tuple[DefinitionInfo, FormSpec]:
     return definition, definition.start_form
 
 
-def literal_defaults(spec: FormSpec) -> dict[str, Any]:
-    """Start forms have no task data yet: only plain defaults (not ${expressions}) pre-fill them."""
-    return {
-        f.name: f.default
-        for f in spec.fields
-        if f.default is not None and not f.default.strip().startswith("${")
-    }
+def start_defaults(key: str, actor: Actor) -> dict[str, Any]:
+    """The start form's initial values: plain defaults, and ${expressions} evaluated for the starter's
+    organisation (gf_appointment asks the TV's data whether the Agentur named the first chair)."""
+    return start_form_defaults(services().runtime, key, actor)

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from casework.errors import ValidationFailed
 from webapp.cases import bp
 from webapp.cases.forms import StartForm
-from webapp.cases.pages import CaseQuery, literal_defaults, load_case, load_cases, load_start, startable
+from webapp.cases.pages import CaseQuery, load_case, load_cases, load_start, start_defaults, startable
 from webapp.common import actor, services
 from webapp.forms import build_form
 
@@ -48,7 +48,7 @@ def new() -> str:
 def start(key: str) -> Response | tuple[str, int]:
     """The start form of a process; 403 for those who may not start it."""
     definition, spec = load_start(key, actor())
-    form = build_form(spec, literal_defaults(spec), base=StartForm)()
+    form = build_form(spec, start_defaults(key, actor()), base=StartForm)()
     if form.validate_on_submit():
         try:
             case = services().runtime.start(
