@@ -191,6 +191,9 @@ def test_the_ka_chair_rotation_begins_with_the_bmas(api: Any, app: Any) -> None:
     started = _start(api, user="ka.buero", committee="ka", candidate_name="ka.land2")
     assert sorted(t["assignee"] for t in started["open_tasks"]) == sorted(KA_MEMBERS)
     after = vote(api, started["id"], "tv_vote", _ballots(KA_MEMBERS, 2, 2, 2))
+    # the KA's office runs this ballot: it sees every vote, a member only their own
+    assert case(api("ka.buero"), started["id"])["variables"]["vote_result"]["votes"] == _ballots(KA_MEMBERS, 2, 2, 2)
+    assert case(api("ka.land1"), started["id"])["variables"]["vote_result"]["votes"] == {"ka.land1": "yes"}
     (task,) = after["open_tasks"]
     assert (task["name"], task["candidate_groups"]) == ("chair_appointment", ["bmas"])
     assert tasks_of(api("land.ministerium"), started["id"]) == []
