@@ -19,10 +19,11 @@ from models import Group, Membership, Organisation, OrganisationLink, User
 
 def group_holders(session: sa.orm.Session, group: str, land: str | None = None) -> list[Any]:
     """The active members of ``group`` with the organisation they hold it in (rows of ``username``,
-    ``organisation_id``, ``organisation_name``); only organisations of Land ``land`` if given."""
+    ``organisation_id``, ``organisation_name``, ``organisation_land``); only organisations of Land
+    ``land`` if given."""
     query = (
         sa.select(User.username, Organisation.id.label("organisation_id"),
-                  Organisation.name.label("organisation_name"))
+                  Organisation.name.label("organisation_name"), Organisation.land.label("organisation_land"))
         .join(Membership, Membership.user_id == User.id)
         .join(Group, Group.id == Membership.group_id)
         .join(Organisation, Organisation.id == Membership.organisation_id)

@@ -71,7 +71,7 @@ def added_parties(effects: list[dict[str, Any]]) -> list[int]:
 
 
 def build_party_helpers() -> dict[str, Callable[..., Any]]:
-    """The ``involve`` and ``joint_facility`` script helpers."""
+    """The ``involve`` script helper (and the directory look-ups below)."""
 
     def involve(group: Any, land: Any = None, linked: Any = False) -> list[str]:
         """Make every organisation in which ``group`` has active members (of Land ``land`` if given,
@@ -101,6 +101,13 @@ def build_party_helpers() -> dict[str, Callable[..., Any]]:
             })
         return [name for _, name in found]
 
+    return {"involve": involve, **_directory_helpers()}
+
+
+def _directory_helpers() -> dict[str, Callable[..., Any]]:
+    """``joint_facility`` and ``group_lands``: what a process may look up in the directory when DOMAIN's
+    start variables do not name it (the gE of a supervision, the Land of a BMAS – Land agreement)."""
+
     def joint_facility(name: Any = None, land: Any = None) -> dict[str, str] | None:
         """The one gemeinsame Einrichtung (organisation kind ``ge``) that fits: its ``name`` and
         ``land``. ``name`` (case-insensitive) and ``land`` narrow the search; None when none or
@@ -116,4 +123,12 @@ def build_party_helpers() -> dict[str, Callable[..., Any]]:
         found = case.session.execute(query.limit(2)).all()
         return {"name": found[0].name, "land": found[0].land or ""} if len(found) == 1 else None
 
-    return {"involve": involve, "joint_facility": joint_facility}
+    def group_lands(group: Any) -> list[str]:
+        """The Länder in which ``group`` has active members, sorted (e.g. ['NW'] for 'ka_office')."""
+        case = current_case()
+        if case is None or case.session is None or not isinstance(group, str):
+            return []
+        return sorted({r.organisation_land for r in group_holders(case.session, group.strip())
+                       if r.organisation_land})
+
+    return {"joint_facility": joint_facility, "group_lands": group_lands}

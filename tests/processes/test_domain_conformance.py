@@ -225,8 +225,10 @@ def test_traeger_gf_targets_given_at_start_signed_on_budget_day(cases: ProcessDr
 
 
 def test_bmas_land_is_prepared_by_the_ka_office(cases: ProcessDriver) -> None:
-    case = cases.start("bmas.referat", "target_agreement", agreement("bmas_land", partner_land="NW"))
+    # DOMAIN names no Land variable: with one KA in the directory, the agreement is with its Land
+    case = cases.start("bmas.referat", "target_agreement", agreement("bmas_land"))
     assert names(case) == ["ka_preparation"] and case["open_tasks"][0]["candidate_groups"] == ["ka_office"]
+    assert case["variables"]["agreement_land"] == "NW"
     refused = refused_task(cases, "ka.buero", case["id"], "ka_preparation", {"targets": rows(*GOALS)})
     assert TEILHABE in refused["targets"]
     after = cases.complete_as("ka.buero", case["id"], "ka_preparation", {"targets": rows(*GOALS, TEILHABE)})
@@ -324,3 +326,28 @@ def test_bmas_land_targets_at_start_reach_the_ka_preparation(cases: ProcessDrive
     fields = refused_start(cases, "bmas.referat", "target_agreement",
                            agreement("bmas_land", partner_land="NW", targets=rows(*GOALS)))
     assert TEILHABE in fields["targets"]
+
+
+def test_bmas_land_needs_the_land_once_two_lands_have_a_ka(cases: ProcessDriver, colleague: Any) -> None:
+    from tests.processes.flows_d1 import BAVARIA
+
+    colleague("ka.buero.by", "ka_office", BAVARIA[0], BAVARIA[1])
+    fields = refused_start(cases, "bmas.referat", "target_agreement", agreement("bmas_land"))
+    assert fields == {"partner_land": "Pflichtfeld."}
+    # the KA's office itself starts it for its own Land
+    case = cases.start("ka.buero", "target_agreement", agreement("bmas_land"))
+    assert case["variables"]["agreement_land"] == "NW"
+
+
+def test_vote_tasks_are_not_for_others(cases: ProcessDriver) -> None:
+    case = chair_start(cases)
+    (ballot,) = cases.tasks("tv.ba1", case["id"], "tv_vote")
+    # an outsider does not learn the task exists; a colleague of the gE who holds no ballot may not cast it
+    assert cases.client("ihk").get(f"/api/v1/tasks/{ballot['id']}").status_code == 404
+    assert cases.client("ihk").post(f"/api/v1/tasks/{ballot['id']}/complete",
+                                    json={"data": {"vote": "yes"}}).status_code == 404
+    taken = cases.client("gf").post(f"/api/v1/tasks/{ballot['id']}/complete", json={"data": {"vote": "yes"}})
+    assert taken.status_code in (403, 404), taken.json
+    assert cases.tasks("tv.ba1", case["id"], "tv_vote") == [ballot]
+    bad = cases.submit("tv.ba1", case["id"], "tv_vote", {"vote": "vielleicht"})
+    assert bad.status_code == 422 and "vote" in bad.json["details"]["fields"]

@@ -182,7 +182,6 @@ def test_bmas_ba_needs_three_goals_and_the_bmas_starts_it(api: Any) -> None:
     ({"budget_law_passed_on": "2025-11-27"}, "budget_law_passed_on", "im Vorjahr oder im Jahr selbst"),
     ({"budget_law_passed_on": "2026-02-30"}, "budget_law_passed_on", "2026-02-30 gibt es nicht"),
     ({"year": 2010}, "year", "Mindestens 2011"),
-    ({"pair": "bmas_land"}, "partner_land", "Pflichtfeld"),
 ])
 def test_start_refusals(api: Any, overrides: dict[str, Any], field: str, message: str) -> None:
     response = api("bmas.referat").post("/api/v1/process-instances", json={
