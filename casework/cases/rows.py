@@ -46,8 +46,11 @@ class StatementCache:
         return statement
 
 
+# a task's columns without its input data (read by the task page only): plain rows, no ORM objects,
+# for the lists; the column names are the attribute names the records are made from
+TASK_COLUMNS = tuple(column for column in HumanTask.__table__.c if column.key != "data")
 OPEN_TASKS = (
-    sa.select(HumanTask)
+    sa.select(*TASK_COLUMNS)
     .where(HumanTask.instance_id == sa.bindparam("instance_id"), HumanTask.state == "open")
     .order_by(HumanTask.created_at)
 )
@@ -134,16 +137,16 @@ def task_info(
 
 
 def page_of_tasks(session: sa.orm.Session, statements: StatementCache, key: Any, conditions: Any, order: Any,
-                  page: int, per_page: int) -> tuple[list[HumanTask], int]:
-    """A page of tasks and the count of all matches in one statement (a window), not a count and a page;
+                  page: int, per_page: int) -> tuple[list[Any], int]:
+    """A page of task rows and the count of all matches in one statement (a window), not a count and a page;
     the statement kept under ``key`` (None: built now) from ``conditions()``."""
     t = HumanTask
 
     def build() -> Any:
-        return (sa.select(t, sa.func.count().over()).where(*conditions()).order_by(*order)
+        return (sa.select(*TASK_COLUMNS, sa.func.count().over()).where(*conditions()).order_by(*order)
                 .limit(per_page).offset((page - 1) * per_page))
 
-    found = session.execute(build() if key is None else statements.get(key, build)).all()
+    found = session.connection().execute(build() if key is None else statements.get(key, build)).all()
     if found:
-        return [row[0] for row in found], int(found[0][1])
+        return list(found), int(found[0][-1])
     return [], 0 if page == 1 else session.scalar(sa.select(sa.func.count()).select_from(t).where(*conditions())) or 0

@@ -295,7 +295,7 @@ class RuntimeService:
             row = session.execute(statement, {"instance_id": instance_id}).first()
             if row is None:
                 raise NotFound("Fall nicht gefunden.")
-            tasks = session.scalars(OPEN_TASKS, {"instance_id": instance_id}).all()
+            tasks = session.connection().execute(OPEN_TASKS, {"instance_id": instance_id}).all()
             open_tasks = tuple(task_info(t, assignee_names(session, tasks)) for t in tasks)
             return self._need_to_know(session, instance_info(row[0], row[1], row[2], open_tasks), row, actor)
 
