@@ -11,6 +11,7 @@ migrations before (`flask --app app setup`), as `make serve` and the systemd uni
 
 from __future__ import annotations
 
+import gc
 import glob
 import os
 import signal
@@ -154,6 +155,9 @@ def on_starting(server: Any) -> None:
         db.engine.dispose()  # the master serves nothing: no connection of its own to keep
     if found.errors:
         raise SystemExit(1)
+    # the preloaded app's objects live as long as the workers: the garbage collector need not walk
+    # them again in every worker (and touching them would copy the shared memory pages)
+    gc.freeze()
 
 
 def when_ready(server: Any) -> None:
