@@ -47,7 +47,7 @@ from casework.mail.compose import (
 )
 from casework.mail.outbox import OutboxService
 from casework.unit_of_work import after_commit, unit_of_work
-from models import Group, HumanTask, ProcessInstance, Timer, User
+from models import Group, HumanTask, ProcessInstance, TaskCandidateUser, Timer, User
 
 if TYPE_CHECKING:
     from casework.cases.runtime import RuntimeService
@@ -294,8 +294,11 @@ class ReminderService:
         else:
             if task.assignee_id:
                 recipients = users_by_name(session, [task.assignee_id])
-            else:
-                recipients = group_members(session, task.candidate_groups or [], parties)
+            else:  # its groups' members and the users it names (camunda:candidateUsers), once each
+                named = list(session.scalars(
+                    sa.select(TaskCandidateUser.user_id).where(TaskCandidateUser.task_id == task.id)))
+                members = group_members(session, task.candidate_groups or [], parties)
+                recipients = list({r.user_id: r for r in [*members, *users_by_name(session, named)]}.values())
             content = self._reminder_mail(task, process_name, business_key, step)
             column, action, data = "reminded_at", "task_reminded", {"step": step}
         queue_mail(session, recipients, content, now=now, kind=timer.kind, dedupe_key=f"{timer.kind}:{task.id}:{step}",
