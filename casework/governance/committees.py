@@ -390,20 +390,20 @@ class CommitteeService:
             return self._info(session, body)
 
     def set_rotation(self, body_id: int, rotation_start: date | None, *, actor: Actor) -> BodyInfo:
-        """Switch a TV to the fallback rotation from ``rotation_start`` (BA first, two years each),
-        or back to an elected chair with ``None``.
+        """Switch a TV (BA first) or a KA (BMAS first, § 18b) to the fallback rotation from
+        ``rotation_start``, two years each, or back to an elected chair with ``None``.
 
         Raises:
-            Forbidden: not an admin.  NotFound: no such body.  ValidationFailed: not a TV.
+            Forbidden: not an admin.  NotFound: no such body.  ValidationFailed: not a TV or KA.
         """
         self._require_admin(actor)
         with unit_of_work() as session:
             body = self._body(session, body_id)
-            if body.kind != "tv":
-                raise ValidationFailed("Nur der Vorsitz der Trägerversammlung wechselt turnusmäßig.",
-                                       {"rotation_start": "Nur für Trägerversammlungen"})
+            if body.kind not in ("tv", "ka"):
+                raise ValidationFailed("Nur der Vorsitz der Trägerversammlung und des Kooperationsausschusses "
+                                       "wechselt turnusmäßig.", {"rotation_start": "Nur für TV und KA"})
             body.chair_rule = "rotation" if rotation_start else "elected"
-            body.rotation_start = rotation_start
+            body.rotation_start, body.rotation_first_side = rotation_start, None  # the law's order
             if rotation_start:
                 body.chair_user_id = body.chair_term_start = body.chair_term_end = None
             session.flush()

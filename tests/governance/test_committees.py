@@ -194,8 +194,11 @@ def test_rotation_chair_in_a_running_case(casework: Casework, actor: Any, restor
     admin = actor("admin")
     rotating = casework.committees.set_rotation(tv.id, date(2025, 1, 1), actor=admin)
     assert rotating.chair_rule == "rotation" and rotating.chair is None and rotating.chair_side == "ba"
+    # the KA rotates too, the BMAS first (§ 18b); a council never does
+    ka = casework.committees.set_rotation(body(casework, actor, "ka").id, date(2025, 1, 1), actor=admin)
+    assert (ka.chair_rule, ka.chair_side) == ("rotation", "bmas")
     with pytest.raises(ValidationFailed, match="turnusmäßig"):
-        casework.committees.set_rotation(body(casework, actor, "ka").id, date(2025, 1, 1), actor=admin)
+        casework.committees.set_rotation(body(casework, actor, "council").id, date(2025, 1, 1), actor=admin)
     casework.committees.set_chair(tv.id, "tv.ba2", actor=admin)
     casework.committees.set_chair(tv.id, "tv.ba3", actor=admin)  # the BA names someone else
     named = casework.committees.set_chair(tv.id, "tv.kom1", actor=admin)
