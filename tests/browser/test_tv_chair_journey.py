@@ -112,6 +112,10 @@ def test_tv_chair_tie_goes_to_the_agentur_which_names_the_chair(page: Page, new_
     expect(summary).to_contain_text("Erster Vorsitz im Wechsel von der Agentur für Arbeit bestimmt")
     expect(summary.locator(".summary-list__row").filter(has_text="Erster Vorsitz")).to_contain_text("Ja")
     assert_accessible(admin)
+    admin.goto("/admin/committees")
+    admin.get_by_role("link", name="Kooperationsausschuss Nordrhein-Westfalen").click()
+    expect(admin.get_by_role("region", name="Wechsel im Vorsitz")).to_contain_text("zuerst das BMAS")
+    assert_accessible(admin)
 
     # the Agentur named the first chair: gf_appointment's start form now says so (the Kommune appoints first)
     page.goto("/cases/new/gf_appointment")
