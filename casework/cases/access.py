@@ -130,12 +130,13 @@ class AccessService:
                 CaseSearch.organisation_id.in_(sorted(actor.organisation_ids)),
                 CaseSearch.visibility == ORGANISATION_WIDE,
             ),
-            CaseSearch.instance_id.in_(sa.union(*self._taking_part(actor, offered_open=True))),
+            CaseSearch.instance_id.in_(sa.union(*self._taking_part(actor))),
         )
 
-    def _taking_part(self, actor: Actor, offered_open: bool = False) -> list[Any]:
-        # instance_visible_clause counts an offer only while its task is open; the plain list does not
-        offered = (HumanTask.state == "open",) if offered_open else ()
+    def _taking_part(self, actor: Actor) -> list[Any]:
+        # as in instance_visible_clause, an offer counts only while its task is open: a list must never
+        # name a case whose page then answers 404
+        offered = (HumanTask.state == "open",)
         parts = [
             sa.select(ProcessInstance.id).where(ProcessInstance.started_by == actor.username),
             sa.select(HumanTask.instance_id).where(HumanTask.assignee_id == actor.user_id),

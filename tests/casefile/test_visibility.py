@@ -89,3 +89,17 @@ def test_search_finds_a_parties_case_only_for_its_parties(api: Any) -> None:
 
     assert found("personal.ba") and found("gf")
     assert not found("tv.ba1") and not found("designer")
+
+
+def test_case_lists_agree_with_the_case_page_after_a_supervised_task_closes(api: Any) -> None:
+    hr, gf = api("personal.ba"), api("gf")
+    case = start(hr, TRAEGER_NOTICE)
+    task = next(t for t in hr.get("/api/v1/tasks?scope=candidate").json["items"] if t["process_instance_id"] == case["id"])
+    assert visible(gf, case["id"])  # she supervises HR, whose task is open
+    assert case["id"] in [c["id"] for c in gf.get("/api/v1/process-instances?per_page=200").json["items"]]
+    assert hr.post(f"/api/v1/tasks/{task['id']}/claim").status_code in (200, 204)
+    done = hr.post(f"/api/v1/tasks/{task['id']}/complete", json={"variables": {"end_date": "2026-02-28"}})
+    assert done.status_code in (200, 204), done.json
+    # the offer is gone: the list must not name a case whose page answers 404
+    listed = case["id"] in [c["id"] for c in gf.get("/api/v1/process-instances?per_page=200").json["items"]]
+    assert listed == visible(gf, case["id"]) == False  # noqa: E712
