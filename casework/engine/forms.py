@@ -283,7 +283,7 @@ def validate_form(
     ``context`` is the task data ``required_if`` expressions may also look at; ``partial_ok``
     skips the required checks (saving a draft). Readonly fields are dropped from the input.
     Fields named ``object__key`` are returned nested as ``{"object": {"key": ...}}`` and may be
-    submitted either way (see ``OBJECT_SEPARATOR``).
+    submitted either way (see ``OBJECT_SEPARATOR``), or by the key alone when only one object has it.
 
     Raises:
         ValidationFailed: with ``fields`` = {field name: German message}.
@@ -361,7 +361,10 @@ def _expand_objects(
     flat: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for name, value in raw.items():
-        if name not in groups or name in by_name:
+        if name not in groups and name not in by_name and _object_key_field(name, groups):
+            # a client that names an object's key alone ("signed_on" for "signature__signed_on")
+            flat.setdefault(_object_key_field(name, groups), value)
+        elif name not in groups or name in by_name:
             flat[name] = value
         elif isinstance(value, Mapping):
             flat.update({f"{name}{OBJECT_SEPARATOR}{key}": item for key, item in value.items()})
@@ -369,6 +372,12 @@ def _expand_objects(
             errors[name] = "Objekt erwartet."
     flat_given = {n.partition(OBJECT_SEPARATOR)[0] for n in raw if OBJECT_SEPARATOR in n}
     return flat, errors, {g for g in groups if g not in flat_given}
+
+
+def _object_key_field(key: str, groups: Mapping[str, list[str]]) -> str:
+    """The one object field whose key is ``key`` ("" when none or several objects have that key)."""
+    found = [n for names in groups.values() for n in names if n.partition(OBJECT_SEPARATOR)[2] == key]
+    return found[0] if len(found) == 1 else ""
 
 
 def _object_error_names(errors: dict[str, str], dotted: set[str]) -> dict[str, str]:

@@ -92,3 +92,13 @@ def test_an_embedded_subprocess_with_incoming_and_outgoing_lints_clean() -> None
  </bpmn:process>
 </bpmn:definitions>"""
     assert parse_deployment({"probe.bpmn": xml}).warnings == []
+
+
+
+def test_an_object_key_alone_names_its_field_when_unambiguous(engine: Engine) -> None:
+    clean = validate_form(FORM, {"issuer": "ba", "date": "2026-11-02", "caller": "gf"},
+                          context={}, evaluate=engine.evaluate)
+    assert clean == {"order": {"issuer": "ba", "date": "2026-11-02", "note": None}, "caller": "gf"}
+    # a key two objects share stays unknown
+    two = FormSpec((FormField("a__issuer", "string", "A"), FormField("b__issuer", "string", "B")))
+    assert _errors(engine, two, {"issuer": "ba"}) == {"issuer": "Unbekanntes Feld."}
