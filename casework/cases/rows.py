@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from casework.records import InstanceInfo, TaskInfo
-from models import HumanTask, Organisation, ProcessDefinition, ProcessInstance, User
+from models import HumanTask, Organisation, ProcessDefinition, ProcessInstance, TaskCandidateUser, User
 
 MAX_PER_PAGE = 200
 # the largest page the API accepts (nine digits); the page asked for is the page answered, however
@@ -136,15 +136,19 @@ def task_info(
     )
 
 
+# whether a task is offered to someone by name (camunda:candidateUsers): only those need the names read
+_OFFERED_BY_NAME = sa.exists().where(TaskCandidateUser.task_id == HumanTask.id).label("offered_by_name")
+
+
 def page_of_tasks(session: sa.orm.Session, statements: StatementCache, key: Any, conditions: Any, order: Any,
                   page: int, per_page: int) -> tuple[list[Any], int]:
-    """A page of task rows and the count of all matches in one statement (a window), not a count and a page;
-    the statement kept under ``key`` (None: built now) from ``conditions()``."""
+    """A page of task rows (with ``offered_by_name``) and the count of all matches in one statement (a
+    window), not a count and a page; the statement kept under ``key`` (None: built now) from ``conditions()``."""
     t = HumanTask
 
     def build() -> Any:
-        return (sa.select(*TASK_COLUMNS, sa.func.count().over()).where(*conditions()).order_by(*order)
-                .limit(per_page).offset((page - 1) * per_page))
+        return (sa.select(*TASK_COLUMNS, _OFFERED_BY_NAME, sa.func.count().over()).where(*conditions())
+                .order_by(*order).limit(per_page).offset((page - 1) * per_page))
 
     found = session.connection().execute(build() if key is None else statements.get(key, build)).all()
     if found:

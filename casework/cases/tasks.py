@@ -105,7 +105,8 @@ class TaskService:
         key = None if overdue or due else (scope, actor, process_key, process_instance_id, sort, page, per_page)
         with unit_of_work(write=False) as session:
             rows, total = page_of_tasks(session, self._statements, key, conditions, order, page, per_page)
-            names, named = assignee_names(session, rows), names_by_task(session, [r.id for r in rows])
+            names = assignee_names(session, rows)
+            named = names_by_task(session, [r.id for r in rows if r.offered_by_name])
             items = tuple(task_info(r, names, candidate_users=named.get(r.id, ())) for r in rows)
             if actor.stands_in_for:
                 items = self._mark_stand_ins(session, actor, rows, items)
