@@ -224,6 +224,7 @@ def test_the_ka_chair_rotation_begins_with_the_bmas(api: Any, app: Any) -> None:
         ({"start_date": "2011-11-31"}, "start_date", "2011-11-31 gibt es nicht"),
         ({"candidate_name": "gf"}, "candidate_name", "§ 44c Abs. 1 Satz 5 SGB II"),
         ({"candidate_name": "ka.land1"}, "candidate_name", "Mitglied des Gremiums"),
+        ({"candidate_name": "tv.ba2", "term_years": "fünf"}, "term_years", "Ganze Zahl erwartet"),
         ({"committee": "beirat"}, "committee", "Ungültige Auswahl"),
     ],
 )
@@ -235,6 +236,27 @@ def test_start_form_refuses(api: Any, overrides: dict[str, Any], field: str, mes
     fields = response.json["details"]["fields"]
     assert list(fields) == [field] and message in fields[field], fields
     assert office.get("/api/v1/process-instances?process_key=tv_chair").json["total"] == 0
+
+
+def test_a_candidate_whose_seat_ends_within_the_term_is_refused(api: Any, app: Any) -> None:
+    from models import BodyMember, User, db
+
+    with app.app_context():
+        # two seats end mid-2028, one on each side (parity holds)
+        leaving = db.session.scalars(sa.select(User.id).where(User.username.in_(("tv.kom2", "tv.ba3")))).all()
+        db.session.execute(sa.update(BodyMember).where(BodyMember.user_id.in_(leaving))
+                           .values(term_end=date(2028, 6, 30)))
+        db.session.commit()
+        db.session.remove()
+    office = api("tv.buero")
+    refused = office.post("/api/v1/process-instances",
+                          json={"process_key": "tv_chair", "variables": _chair_variables(term_years=5)})
+    assert refused.status_code == 422
+    assert "während der ganzen Amtszeit" in refused.json["details"]["fields"]["candidate_name"]
+    # two years end on 2027-12-31, while the seat still runs
+    started = _start(api, term_years=2)
+    final = vote(api, started["id"], "tv_vote", _ballots(TV_MEMBERS, 6, 0))
+    assert (final["outcome"], final["variables"]["term_end"]) == ("elected", "2027-12-31")
 
 
 def test_the_ka_office_does_not_start_the_tv_chair(api: Any) -> None:
