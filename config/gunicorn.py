@@ -36,11 +36,13 @@ def _setting(name: str, default: str) -> str:
 wsgi_app = "app:create_app()"
 bind = [address.strip() for address in _setting("BIND", "127.0.0.1:8000").split(",")]
 workers = int(_setting("WORKERS", "0")) or 2 * _cores()
-# sync workers, one request at a time each: a request is CPU work under the GIL, so threads would only
-# queue behind each other, and sync costs ~10 % less per request than gthread (bench/http_api.py).
-# Behind nginx (which buffers slow clients) that is gunicorn's own advice. FALLWERK_THREADS > 1
-# switches to the gthread worker (keep-alive connections).
-worker_class = "sync"
+# gthread workers with one thread: one request at a time per process (a request is CPU work under the
+# GIL; the script watchdog interrupts the one running step), but connections stay open (keep-alive), so
+# nginx's upstream keepalive pool and API clients reuse them. A connection then keeps meeting the same
+# worker, whose cache of running workflows stays warm: on the 2-core machine sync workers (a new
+# connection per request, any worker) cost 31.4 ms server CPU per instance of bench/http_api.py --serve,
+# gthread 20.6 ms (22.9 -> 41.9 instances/s, one run each, 2026-12-04). FALLWERK_THREADS > 1 adds threads.
+worker_class = "gthread"
 threads = int(_setting("THREADS", "1"))
 keepalive = 5
 graceful_timeout = int(_setting("GRACEFUL_TIMEOUT", "30"))
