@@ -10,7 +10,7 @@ from models.draft import ProcessDraft
 from models.external_task import ExternalTask
 from models.heartbeat import SchedulerHeartbeat
 from models.history import HistoryEvent
-from models.instance import CaseParty, ProcessInstance
+from models.instance import CaseParty, CaseReader, ProcessInstance
 from models.legal import LegalParameter
 from models.organisation import Organisation, OrganisationLink
 from models.outbox import OutboxMail
@@ -28,6 +28,7 @@ __all__ = [
     "Body",
     "BodyMember",
     "CaseParty",
+    "CaseReader",
     "CaseSearch",
     "ExternalTask",
     "Group",

@@ -67,3 +67,18 @@ class CaseParty(db.Model):  # type: ignore[name-defined,misc]
     organisation_id: Mapped[int] = mapped_column(
         sa.ForeignKey("organisations.id"), primary_key=True, index=True
     )
+
+
+class CaseReader(db.Model):  # type: ignore[name-defined,misc]
+    """A group of a party organisation that may read the case from now on, also after it ended --
+    e.g. the office of the Kooperationsausschuss informed of a supervisory measure (§ 47 Abs. 3 Satz 4
+    SGB II). Written by the script helper ``involve(group, land, reads=True)``."""
+
+    __tablename__ = "case_readers"
+
+    instance_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("process_instances.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("groups.id"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), primary_key=True)
+    __table_args__ = (sa.Index("ix_case_readers_group_org", "group_id", "organisation_id"),)

@@ -33,7 +33,7 @@ RUNTIME_TABLES = (
     "outbox_mails",
     "timers", "message_subscriptions", "external_tasks",
     "absences", "case_notes", "case_documents",
-    "saved_filters", "case_search", "history_events", "task_candidates", "task_candidate_users", "human_tasks", "case_parties", "process_instances",
+    "saved_filters", "case_search", "history_events", "task_candidates", "task_candidate_users", "human_tasks", "case_readers", "case_parties", "process_instances",
 )
 
 

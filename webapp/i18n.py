@@ -55,6 +55,7 @@ ACTION_LABELS = {
     "timer_fired": _l("Deadline reached"),
     "legal_parameter_used": _l("Legal parameter applied"),
     "parties_added": _l("Organisations involved"),
+    "readers_added": _l("May read the case"),
     "task_reminded": _l("Reminder sent"),
     "task_escalated": _l("Task escalated"),
     "note_added": _l("Note added"),
@@ -104,6 +105,7 @@ VARIABLE_LABELS = {
     "group": _l("Group"),
     "organisations": _l("Organisations"),
     "organisation_ids": _l("Organisation numbers"),
+    "group_id": _l("Group number"),  # readers_added (involve(..., reads=True); German: process_supervision.po)
     # task_reminded / task_escalated (casework/time/reminders.py)
     "step": _l("Reminder"),
     "groups": _l("Groups"),

@@ -14,6 +14,7 @@ from casework.cases.candidate_users import is_named, offered_task_ids
 from casework.cases.standins import stand_ins
 from casework.records import Actor, StandIn
 from models import (
+    CaseReader,
     CaseSearch,
     Group,
     HumanTask,
@@ -148,6 +149,7 @@ class AccessService:
                 .join(TaskCandidate, TaskCandidate.task_id == HumanTask.id)
                 .where(self.candidate_clause(actor), *offered)
             )
+            parts.append(sa.select(CaseReader.instance_id).where(self.reader_clause(actor)))
         # offered by name (camunda:candidateUsers), to the actor or to whom they stand in for
         parts.append(sa.select(HumanTask.instance_id).where(HumanTask.id.in_(offered_task_ids(actor))))
         standing_in = self.stand_in_tasks(actor)
@@ -307,6 +309,9 @@ class AccessService:
                     HumanTask.id.in_(sa.select(TaskCandidate.task_id).where(self.candidate_clause(actor))),
                 )
             )
+            # a group a process let read the case (involve(..., reads=True)), also after it ended
+            conditions.append(sa.exists().where(CaseReader.instance_id == ProcessInstance.id,
+                                                self.reader_clause(actor)))
         conditions.append(sa.exists().where(HumanTask.instance_id == ProcessInstance.id,
                                             HumanTask.id.in_(offered_task_ids(actor))))
         standing_in = self.stand_in_tasks(actor)
@@ -344,6 +349,18 @@ class AccessService:
             )
         )
 
+
+    @staticmethod
+    def reader_clause(actor: Actor) -> Any:
+        """SQL condition on CaseReader: one of the actor's (group, organisation) pairs may read the case."""
+        if not actor.all_memberships:
+            return sa.false()
+        return sa.or_(
+            *(
+                sa.and_(CaseReader.group_id == group, CaseReader.organisation_id == org)
+                for group, org in sorted(actor.all_memberships)
+            )
+        )
 
     def may_work_on(self, session: sa.orm.Session, actor: Actor, task: Any) -> bool:
         """Separation of duties, the one rule for who may hold or complete a task: a candidate (a

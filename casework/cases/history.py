@@ -33,6 +33,7 @@ ACTIONS = (
     "timer_fired",
     "legal_parameter_used",
     "parties_added",
+    "readers_added",
     "task_reminded",
     "task_escalated",
     "note_added",

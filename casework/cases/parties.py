@@ -17,7 +17,10 @@ history entry in the step's transaction. Every path that runs the engine (start,
 timers, messages) hands its effects to ``persist``, so it works on all of them.
 
 Involving does not make the case visible: a party organisation's users see it once a task is
-offered to one of their groups (``AccessService.instance_visible_clause``).
+offered to one of their groups (``AccessService.instance_visible_clause``) -- unless the process says
+``involve(group, land, reads=True)``: then the group's members in those organisations may read the
+case from now on, also after it ended (a ``readers`` effect, written to ``case_readers``), as the
+office of the Kooperationsausschuss informed of a supervisory measure (§ 47 Abs. 3 Satz 4 SGB II).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from casework.dates import check_land
 from models import Group, Organisation, OrganisationLink
 
 INVOLVE_EFFECT = "involve"
+READERS_EFFECT = "readers"
 
 
 def organisations_with_group(
@@ -70,14 +74,32 @@ def added_parties(effects: list[dict[str, Any]]) -> list[int]:
     return found
 
 
+def added_readers(effects: list[dict[str, Any]]) -> list[tuple[int, int]]:
+    """(group id, organisation id) pairs the step's ``readers`` effects grant reading, each once."""
+    found: list[tuple[int, int]] = []
+    for effect in effects:
+        if effect.get("type") == READERS_EFFECT:
+            pairs = ((effect["group_id"], o) for o in effect.get("organisation_ids", ()))
+            found += [p for p in pairs if p not in found]
+    return found
+
+
+def _grant_reading(session: sa.orm.Session, effects: list[dict[str, Any]], group: str,
+                   found: list[tuple[int, str]]) -> None:
+    group_id = session.scalar(sa.select(Group.id).where(Group.name == group))
+    effects.append({"type": READERS_EFFECT, "group": group, "group_id": group_id,
+                    "organisations": [name for _, name in found], "organisation_ids": [o for o, _ in found]})
+
+
 def build_party_helpers() -> dict[str, Callable[..., Any]]:
     """The ``involve`` script helper (and the directory look-ups below)."""
 
-    def involve(group: Any, land: Any = None, linked: Any = False) -> list[str]:
+    def involve(group: Any, land: Any = None, linked: Any = False, reads: Any = False) -> list[str]:
         """Make every organisation in which ``group`` has active members (of Land ``land`` if given,
         e.g. 'NW'; only those linked to the case's parties if ``linked``, as a gE and its Träger are)
         a party of the case, so the group's tasks are offered there; returns the names of all those
-        organisations, sorted. Involving an organisation twice adds it once."""
+        organisations, sorted. Involving an organisation twice adds it once. With ``reads`` the
+        group's members there may read the case from now on, also after it ended."""
         if not isinstance(group, str) or not group.strip():
             raise ValueError(f"involve: expected a group name, got {group!r}")
         if land is not None:
@@ -99,6 +121,8 @@ def build_party_helpers() -> dict[str, Callable[..., Any]]:
                 "organisations": [name for _, name in new],
                 "organisation_ids": [o for o, _ in new],
             })
+        if reads and found:
+            _grant_reading(case.session, case.effects, group.strip(), found)
         return [name for _, name in found]
 
     return {"involve": involve, **_directory_helpers()}

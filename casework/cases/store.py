@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from casework.cases.access import AccessService
 from casework.cases.direct import Direct
 from casework.cases.history import PendingEvent, chain, write_events
-from casework.cases.parties import added_parties
+from casework.cases.parties import added_parties, added_readers
 from casework.cases.repository import RepositoryService
 from casework.cases.stepping import CaseChanged
 from casework.cases.steps import LoadedInstance, StepListener, StepWritten, TaskPlan
@@ -27,11 +27,12 @@ from casework.engine import Engine, Snapshot
 from casework.errors import NotFound
 from casework.records import Actor, InstanceInfo, TaskInfo
 from casework.unit_of_work import after_commit
-from models import CaseParty, ProcessDefinition, ProcessInstance
+from models import CaseParty, CaseReader, ProcessDefinition, ProcessInstance
 
 ENDED = ("completed", "terminated")
 # the history action recorded for each kind of effect a script helper produces
 EFFECT_ACTIONS = {"notify": "notification", "legal_parameter": "legal_parameter_used", "involve": "parties_added",
+                  "readers": "readers_added",
                   "committee_chair": "committee_changed"}
 
 _INSTANCES = ProcessInstance.__table__
@@ -190,6 +191,7 @@ class CaseStore:
         values = _values(loaded, snapshot, state, status, now, head, keep_variables)
         _write_instance(session.connection(), loaded, values, new_row, joined)
         write_tasks(session, plan, now)
+        _write_readers(session, loaded.id, added_readers(effects))
         write_events(session, rows)
         for listener in self.step_listeners:
             listener(StepWritten(session, loaded, snapshot, plan, now, status, effects))
@@ -225,6 +227,17 @@ class CaseStore:
             open_tasks=open_tasks,
             lock_version=loaded.lock_version,
         )
+
+
+def _write_readers(session: sa.orm.Session, instance_id: str, pairs: list[tuple[int, int]]) -> None:
+    """The groups of party organisations a script let read the case (``involve(..., reads=True)``)."""
+    if not pairs:
+        return
+    have = {(r.group_id, r.organisation_id) for r in session.execute(
+        sa.select(CaseReader.group_id, CaseReader.organisation_id).where(CaseReader.instance_id == instance_id))}
+    new = [{"instance_id": instance_id, "group_id": g, "organisation_id": o} for g, o in pairs if (g, o) not in have]
+    if new:
+        session.execute(sa.insert(CaseReader.__table__), new)
 
 
 def _effect_events(

@@ -258,16 +258,16 @@ def test_fachaufsicht_is_refused_citing_the_law(cases: ProcessDriver) -> None:
 
 
 def ka_informed(cases: ProcessDriver, case: dict[str, Any]) -> dict[str, Any]:
-    """The measure is issued; the KA's office is informed (a notification, and the case to read)."""
-    assert case["outcome"] == "measure_issued" and case["variables"]["path"]
+    """The measure is issued and the case completed at the decision; the KA's office is informed (a
+    notification, not a task) and may read the case and its decision afterwards."""
+    assert (case["status"], case["outcome"]) == ("completed", "measure_issued") and case["variables"]["path"]
+    assert case["open_tasks"] == []
     assert cases.case("ka.buero", case["id"])["outcome"] == "measure_issued"
+    assert cases.client("ka.buero").get(f"/cases/{case['id']}").status_code == 200
     mails = [e for e in cases.client("admin").get(f"/api/v1/process-instances/{case['id']}/history?per_page=200")
              .json["items"] if e["action"] == "notification"]
     assert any("ka_office" in e["data"]["groups"] for e in mails)
-    # the office's acknowledgement ends the case
-    final = cases.complete_as("ka.buero", case["id"], "ka_informed", {})
-    assert (final["status"], final["outcome"]) == ("completed", "measure_issued")
-    return final
+    return case
 
 
 def test_land_consents_measure_issued_and_the_ka_informed(cases: ProcessDriver) -> None:
@@ -294,6 +294,8 @@ def test_no_consent_bmas_follows_the_recommendation(cases: ProcessDriver, recomm
         ka_informed(cases, final)
     else:
         assert final["status"] == "completed"
+        assert cases.case("ka.buero", case["id"])["outcome"] == "measure_dropped"
+    hidden_from(cases, case["id"], "gf", "tv.buero", "traeger.ba")
 
 
 def test_bmas_deviates_only_with_a_wichtiger_grund(cases: ProcessDriver) -> None:

@@ -2,9 +2,9 @@
 
 Every path once: the Land's Einvernehmen; no Einvernehmen and the BMAS following the KA's
 recommendation (to act, and not to act); the BMAS deviating with a wichtiger Grund (both ways) and
-refused without one. The refusals cite their paragraph; the KA is informed of every measure issued
-(a mail through the outbox, a history entry, and a task its office acknowledges); only the BMAS,
-the Land and the KA see the case.
+refused without one. The refusals cite their paragraph; the case completes at the decision and the KA
+is informed of every measure issued (a mail through the outbox, a history entry, and its office may
+read the case and its record afterwards); only the BMAS, the Land and the KA see the case.
 """
 
 from __future__ import annotations
@@ -52,19 +52,24 @@ def notifications(cases: ProcessDriver, case_id: str) -> list[dict[str, Any]]:
 
 
 def assert_ka_informed(cases: ProcessDriver, case: dict[str, Any]) -> dict[str, Any]:
-    """The KA's office got the mail (history) and its acknowledgement task; it acknowledges."""
-    assert [t["name"] for t in case["open_tasks"]] == ["ka_informed"]
-    assert case["open_tasks"][0]["candidate_groups"] == ["ka_office"]
+    """The case is completed at the decision; the KA's office got the mail (history) and may read
+    the case and its decision record from now on -- no acknowledgement task."""
+    assert (case["status"], case["outcome"]) == ("completed", "measure_issued")
+    assert case["open_tasks"] == []
     (mail,) = [n for n in notifications(cases, case["id"]) if "Unterrichtung" in n["subject"]]
     assert mail["groups"] == ["ka_office"]
     assert "§ 47 Abs. 3 Satz 4 SGB II" in mail["subject"] and "Jobcenter Musterkreis" in mail["text"]
-    task = cases.task("ka.buero", case["id"], "ka_informed")
-    assert task["title"] == ("Unterrichtung über die Aufsichtsmaßnahme zur Kenntnis nehmen: "
-                             "Kosten der Unterkunft: Angemessenheitsgrenzen (Jobcenter Musterkreis)")
-    final = cases.complete_as("ka.buero", case["id"], "ka_informed", {})
-    assert (final["status"], final["outcome"]) == ("completed", "measure_issued")
-    assert final["variables"]["acknowledged_on"] == TODAY
-    return final
+    assert case["variables"]["ka_informed_on"] == TODAY
+    readers = [(e["data"]["group"], e["data"]["organisations"])
+               for e in history(cases.client("admin"), case["id"]) if e["action"] == "readers_added"]
+    assert ("ka_office", ["Land Nordrhein-Westfalen"]) in readers
+    for reader in ("ka.buero", "bmas.referat"):
+        assert cases.client(reader).get(f"/api/v1/process-instances/{case['id']}").status_code == 200, reader
+        assert cases.client(reader).get(f"/cases/{case['id']}").status_code == 200, reader
+    # the KA's members hear of it from their office; the Jobcenter, its Träger and committees not at all
+    for outsider in ("ka.land1", "gf", "traeger.ba", "tv.buero", "mitarbeiterin", "gemeinde.musterdorf"):
+        assert cases.client(outsider).get(f"/api/v1/process-instances/{case['id']}").status_code == 404, outsider
+    return case
 
 
 def test_the_land_consents_and_the_ka_is_informed(cases: ProcessDriver) -> None:
@@ -140,6 +145,11 @@ def test_the_ka_advises_against_and_the_bmas_follows(cases: ProcessDriver) -> No
     assert "keine Aufsichtsmaßnahme zu ergreifen" in final["variables"]["decision_text"]
     (mail,) = notifications(cases, case["id"])
     assert mail["groups"] == ["land_authority", "ka_office"]
+    # those told by mail may open the case behind the mail's link, the rest of the world may not
+    readers = [e["data"]["group"] for e in history(cases.client("admin"), case["id"]) if e["action"] == "readers_added"]
+    assert readers == ["land_authority", "ka_office"]
+    for user, status in (("ka.buero", 200), ("land.ministerium", 200), ("gf", 404), ("tv.buero", 404)):
+        assert cases.client(user).get(f"/api/v1/process-instances/{case['id']}").status_code == status, user
 
 
 def test_the_bmas_deviates_from_a_recommendation_to_act(cases: ProcessDriver) -> None:
@@ -198,7 +208,7 @@ def test_need_to_know_bmas_land_and_ka_only(cases: ProcessDriver) -> None:
         assert cases.client(insider).get(path).status_code == 200, insider
     for outsider in ("gf", "traeger.ba", "tv.buero", "mitarbeiterin", "gemeinde.musterdorf"):
         assert cases.client(outsider).get(path).status_code == 404, outsider
-    assert after["status"] == "running"
+    assert (after["status"], after["outcome"]) == ("completed", "measure_issued")  # at the decision
     # the parties brought in are the Land's ministry and its KA office (one organisation in the demo)
     added = [(e["data"]["group"], e["data"]["organisations"])
              for e in history(cases.client("admin"), case["id"]) if e["action"] == "parties_added"]
@@ -215,19 +225,23 @@ def test_the_ka_office_gets_the_mail_through_the_outbox(app: Any, cases: Process
     text = body(message, "plain")
     assert "Beanstandung der Bewilligungspraxis" in text and "Der Kooperationsausschuss wird hiermit unterrichtet" in text
     assert f"/cases/{case['id']}" in text
+    # the case ended at the Land's consent; the link in the mail opens it for the KA's office
+    assert cases.case("bmas.referat", case["id"])["status"] == "completed"
+    assert cases.client("ka.buero").get(f"/cases/{case['id']}").status_code == 200
 
 
 def test_decision_records_in_german(cases: ProcessDriver, browser: Any) -> None:
     issued = start(cases)
     cases.complete_as("land.ministerium", issued["id"], "land_consent", {"consent": True})
     running = record_of(browser, "bmas.referat", issued["id"])
-    assert "Noch nicht entschieden" in running  # until the KA's office has acknowledged
-    cases.complete_as("ka.buero", issued["id"], "ka_informed", {})
-    text = record_of(browser, "bmas.referat", issued["id"])
+    assert "Noch nicht entschieden" not in running  # decided at the Land's consent: nothing to acknowledge
+    text = record_of(browser, "ka.buero", issued["id"])  # the KA's office reads the record it was told of
     assert "Rechtsaufsicht über Jobcenter Musterkreis (§ 47 Abs. 3 SGB II)" in text
     assert "Das BMAS hat die Aufsichtsmaßnahme am 25.11.2026 erlassen." in text
     assert "Die oberste Landesbehörde hat ihr Einvernehmen erteilt (§ 47 Abs. 3 Satz 1 SGB II)." in text
-    assert "unterrichtet worden (§ 47 Abs. 3 Satz 4 SGB II); seine Geschäftsstelle hat sie am 25.11.2026 zur Kenntnis genommen" in text
+    assert ("unterrichtet worden (§ 47 Abs. 3 Satz 4 SGB II): seiner Geschäftsstelle wurde die Entscheidung "
+            "am 25.11.2026 per E-Mail übersandt") in text
+    assert "zur Kenntnis genommen" not in text
     assert "Art der Aufsicht Rechtsaufsicht (Rechtmäßigkeit)" in text
     assert "Aktenzeichen RA-2026-7" in text
 
