@@ -311,3 +311,9 @@ def test_the_search_finds_a_supervision_only_for_those_who_see_it(cases: Process
     assert found("bmas.referat") == [case["id"]]
     assert found("land.ministerium") == [case["id"]]  # offered the Einvernehmen
     assert found("gf") == [] and found("tv.buero") == [] and found("ka.buero") == []
+    # decided at the Land's consent: the KA's office, informed, finds it in the search and in its case list
+    cases.complete_as("land.ministerium", case["id"], "land_consent", {"consent": True})
+    assert found("ka.buero") == [case["id"]]
+    listed = cases.client("ka.buero").get("/api/v1/process-instances", query_string={"status": "completed"})
+    assert listed.status_code == 200 and case["id"] in [c["id"] for c in listed.json["items"]]
+    assert found("gf") == [] and found("ka.land1") == []
