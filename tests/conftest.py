@@ -200,3 +200,22 @@ def api(app: Flask) -> Any:
         return Api(client, response.json["token"])
 
     return make
+
+
+@pytest.fixture
+def committees_restored(app: Flask) -> Iterator[None]:
+    """The demo committees serve every test of the run; a test whose case writes a chair into them
+    (tv_chair) gets their rows put back afterwards."""
+    from models import Body, BodyMember
+
+    tables = (Body.__table__, BodyMember.__table__)
+    with app.app_context():
+        saved = [(t, [dict(r._mapping) for r in db.session.execute(sa.select(t))]) for t in tables]
+        db.session.remove()
+    yield
+    with app.app_context():
+        for table, rows in saved:
+            for row in rows:
+                db.session.execute(sa.update(table).where(table.c.id == row["id"]).values(**row))
+        db.session.commit()
+        db.session.remove()

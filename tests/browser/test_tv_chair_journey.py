@@ -8,11 +8,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.support import CASE_PATH, assert_accessible, login, screenshot
 from tests.processes.conftest import ProcessDriver
-from tests.processes.test_tv_chair import _committees_restored  # noqa: F401 - autouse: committees restored
+
+# the journey writes a chair into the demo TV
+pytestmark = pytest.mark.usefixtures("committees_restored")
 
 TITLE = "Wahl von TV-Mitglied Kommune 2 (tv.kom2) zum Vorsitz: Trägerversammlung Jobcenter Musterkreis"
 ROTATION = "Vorsitz im Wechsel bestimmen: Trägerversammlung Jobcenter Musterkreis"

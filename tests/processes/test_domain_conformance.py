@@ -8,11 +8,9 @@ variables, refusals (422 citing the paragraph) and visibility (404) are checked 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from tests.processes.conftest import ProcessDriver
 
@@ -23,22 +21,7 @@ GOALS = ["Verringerung der Hilfebedürftigkeit", "Verbesserung der Integration i
 TEILHABE = "Verbesserung der sozialen Teilhabe"
 
 
-@pytest.fixture(autouse=True)
-def _committees_restored(app: Any) -> Iterator[None]:
-    """tv_chair writes the chair into the demo committees: put their data back afterwards."""
-    from models import Body, BodyMember, db
-
-    tables = (Body.__table__, BodyMember.__table__)
-    with app.app_context():
-        saved = [(t, [dict(r._mapping) for r in db.session.execute(sa.select(t))]) for t in tables]
-        db.session.remove()
-    yield
-    with app.app_context():
-        for table, rows in saved:
-            for row in rows:
-                db.session.execute(sa.update(table).where(table.c.id == row["id"]).values(**row))
-        db.session.commit()
-        db.session.remove()
+pytestmark = pytest.mark.usefixtures("committees_restored")
 
 
 def refused_start(cases: ProcessDriver, user: str, key: str, variables: dict[str, Any]) -> dict[str, str]:

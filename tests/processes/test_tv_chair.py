@@ -9,7 +9,6 @@ from the committee's data when its start does not give it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -29,23 +28,7 @@ from tests.processes.flows_d1 import (
     vote,
 )
 
-
-@pytest.fixture(autouse=True)
-def _committees_restored(app: Any) -> Iterator[None]:
-    """The demo committees serve every test of the run: put their chair data back afterwards."""
-    from models import Body, BodyMember, db
-
-    tables = (Body.__table__, BodyMember.__table__)
-    with app.app_context():
-        saved = [(t, [dict(r._mapping) for r in db.session.execute(sa.select(t))]) for t in tables]
-        db.session.remove()
-    yield
-    with app.app_context():
-        for table, rows in saved:
-            for row in rows:
-                db.session.execute(sa.update(table).where(table.c.id == row["id"]).values(**row))
-        db.session.commit()
-        db.session.remove()
+pytestmark = pytest.mark.usefixtures("committees_restored")
 
 
 def _body(app: Any, kind: str) -> Any:
