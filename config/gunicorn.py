@@ -38,10 +38,10 @@ bind = [address.strip() for address in _setting("BIND", "127.0.0.1:8000").split(
 workers = int(_setting("WORKERS", "0")) or 2 * _cores()
 # gthread workers with one thread: one request at a time per process (a request is CPU work under the
 # GIL; the script watchdog interrupts the one running step), but connections stay open (keep-alive), so
-# nginx's upstream keepalive pool and API clients reuse them. A connection then keeps meeting the same
-# worker, whose cache of running workflows stays warm: on the 2-core machine sync workers (a new
-# connection per request, any worker) cost 31.4 ms server CPU per instance of bench/http_api.py --serve,
-# gthread 20.6 ms (22.9 -> 41.9 instances/s, one run each, 2026-12-04). FALLWERK_THREADS > 1 adds threads.
+# nginx's upstream keepalive pool and API clients reuse them. bench/http_api.py --serve, interleaved runs
+# at load 1-2 (2026-12-04): SQLite 1 client sync 31.8/35.6, gthread 39.2/42.1 instances/s; PostgreSQL
+# 4 clients sync 42.0/40.1, gthread 23.9/51.6 (connections can pile on one worker), with
+# FALLWERK_THREADS=4 48.1/49.5. Server CPU per instance did not differ measurably.
 worker_class = "gthread"
 threads = int(_setting("THREADS", "1"))
 keepalive = 5
