@@ -96,7 +96,9 @@ def test_a_slow_completion_blocks_no_one_and_loses_to_the_worker_that_took_over(
     case = casework.runtime.start("slowWorkerResult", actor=actor("mitarbeiterin"), variables={})
     (task,) = _fetch(api("dienst.worker"), "w1", lock_ms=1000)
     results: dict[str, Any] = {}
-    slow_one = threading.Thread(target=_complete, args=(api("dienst.worker"), task["id"], "w1", 2_500_000, results, "w1"))
+    # long enough to outlast the other worker's fetch and answer on an idle machine too (2.5 million
+    # loops did not always), below what the range guard refuses (256 MB at 32 bytes an item: 8 million)
+    slow_one = threading.Thread(target=_complete, args=(api("dienst.worker"), task["id"], "w1", 7_500_000, results, "w1"))
     slow_one.start()
     time.sleep(0.3)  # w1's step is running its script now
     clock.set(clock.now() + timedelta(seconds=2))  # and its lock has expired meanwhile
